@@ -1,0 +1,28 @@
+"""The component catalogue: every KFP component of the collection, in pipeline order.
+
+Import wrappers from here (``from components.catalog import ingest, train``).
+This module is authoring-only: it loads kfp's DSL, which a running component
+(where ``_KFP_RUNTIME=true``) does not have, so runtime code never imports it.
+"""
+from components.evaluate.component import evaluate
+from components.ingest.component import ingest
+from components.push.component import push
+from components.schema.component import schema
+from components.statistics.component import statistics
+from components.train.component import train
+from components.transform.component import transform
+from components.validate.component import validate
+
+# The catalogue, in pipeline order.
+ALL_COMPONENTS = {
+    "ingest": ingest,
+    "statistics": statistics,
+    "schema": schema,
+    "validate": validate,
+    "transform": transform,
+    "train": train,
+    "evaluate": evaluate,
+    "push": push,
+}
+
+__all__ = list(ALL_COMPONENTS) + ["ALL_COMPONENTS"]

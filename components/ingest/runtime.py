@@ -1,0 +1,285 @@
+"""Ingest: CSV, Parquet or TFRecord files -> tf.Example TFRecords in train/eval splits.
+
+The split is a deterministic hash of each serialized example, so the same data
+always lands in the same split, on any runner.
+"""
+import csv
+import hashlib
+import io
+import logging
+import os
+from typing import Dict, List, Optional, Sequence
+
+from components.common import layout
+from components.common.beam_options import pipeline_options
+from components.common.errors import ConfigurationError, DataError
+from components.common.files import match_files
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("csv", "parquet", "tfrecord")
+_HASH_BUCKETS = 10_000
+
+# Column types, ordered so that the widest type seen in a column wins.
+UNKNOWN, INT, FLOAT, STRING = 0, 1, 2, 3
+TYPE_NAMES = {UNKNOWN: "empty", INT: "int", FLOAT: "float", STRING: "string"}
+
+
+def detect_format(files: Sequence[str], requested: str = "auto") -> str:
+    """The input format: as requested, or from the first file's extension."""
+    if requested != "auto":
+        if requested not in FORMATS:
+            raise ConfigurationError(
+                f"Unknown input format {requested!r}; use one of {', '.join(FORMATS)} or 'auto'."
+            )
+        return requested
+    name = files[0].lower()
+    if name.endswith((".csv", ".csv.gz", ".txt")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if ".tfrecord" in name or name.endswith(".gz"):
+        return "tfrecord"
+    raise ConfigurationError(
+        f"Cannot tell the format of {files[0]!r} from its name. "
+        "Set the input_format parameter to csv, parquet or tfrecord."
+    )
+
+
+def read_csv_header(path: str) -> List[str]:
+    """The column names of a CSV file, with clear errors for empty or odd headers."""
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(path) as handle:
+        first_line = io.TextIOWrapper(handle, encoding="utf-8", newline="").readline()
+    if not first_line.strip():
+        raise DataError(f"{path} is empty or starts with a blank line: the first line must be the header.")
+    columns = [c.strip() for c in next(csv.reader([first_line]))]
+    if any(not c for c in columns):
+        raise DataError(f"{path}: the header has an empty column name ({first_line.strip()!r}).")
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise DataError(f"{path}: the header repeats column(s) {', '.join(duplicated)}; names must be unique.")
+    return columns
+
+
+def cell_type(value: str) -> int:
+    """The narrowest column type that can hold one CSV cell."""
+    if value == "":
+        return UNKNOWN
+    try:
+        int(value)
+        return INT
+    except ValueError:
+        pass
+    try:
+        float(value)
+        return FLOAT
+    except ValueError:
+        return STRING
+
+
+def _make_example(values: Dict[str, object]):
+    """A tf.Example from a dict of column -> python value or list of values."""
+    import tensorflow as tf
+
+    feature = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        items = [v for v in items if v is not None]
+        if not items:
+            continue
+        first = items[0]
+        if isinstance(first, (bool, int)):
+            feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(v) for v in items]))
+        elif isinstance(first, float):
+            feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=items))
+        else:
+            encoded = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in items]
+            feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=encoded))
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def split_of(serialized: bytes, train_ratio: float) -> str:
+    """Deterministic split assignment from the content of a serialized example."""
+    bucket = int.from_bytes(hashlib.md5(serialized).digest()[:8], "little") % _HASH_BUCKETS
+    return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
+
+
+def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str]):
+    """CSV rows -> serialized tf.Examples, with column types inferred over all rows."""
+    import apache_beam as beam
+
+    def parse(file_and_line):
+        filename, line = file_and_line
+        if not line.strip():
+            return
+        cells = next(csv.reader([line]))
+        if len(cells) != len(columns):
+            raise DataError(
+                f"{filename}: a row has {len(cells)} fields but the header has {len(columns)} "
+                f"({', '.join(columns)}). Row: {line[:200]!r}. Fix or remove malformed rows "
+                "(quote values that contain commas)."
+            )
+        yield [c.strip() for c in cells]
+
+    class InferTypes(beam.CombineFn):
+        def create_accumulator(self):
+            return [UNKNOWN] * len(columns)
+
+        def add_input(self, acc, cells):
+            return [max(a, cell_type(c)) if a != STRING else a for a, c in zip(acc, cells)]
+
+        def merge_accumulators(self, accs):
+            return [max(types) for types in zip(*accs)]
+
+        def extract_output(self, acc):
+            return acc
+
+    def to_example(cells, types):
+        values = {}
+        for name, cell, kind in zip(columns, cells, types):
+            if cell == "" or kind == UNKNOWN:
+                continue
+            values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
+        return _make_example(values).SerializeToString()
+
+    rows = (
+        pipeline
+        | "ListCsvFiles" >> beam.Create(list(files))
+        | "ReadCsv" >> beam.io.ReadAllFromText(skip_header_lines=1, with_filename=True)
+        | "ParseCsv" >> beam.FlatMap(parse)
+    )
+    types = rows | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
+    return rows | "ToExample" >> beam.Map(to_example, types=beam.pvalue.AsSingleton(types))
+
+
+def _parquet_pcollection(pipeline, files: Sequence[str]):
+    import apache_beam as beam
+
+    def rows_of(table):
+        for row in table.to_pylist():
+            yield _make_example(row).SerializeToString()
+
+    return (
+        pipeline
+        | "ListParquetFiles" >> beam.Create(list(files))
+        | "ReadParquet" >> beam.io.ReadAllFromParquetBatched()
+        | "ToExample" >> beam.FlatMap(rows_of)
+    )
+
+
+def _tfrecord_pcollection(pipeline, pattern: str):
+    import apache_beam as beam
+    import tensorflow as tf
+
+    def check(record: bytes):
+        try:
+            tf.train.Example.FromString(record)
+        except Exception as error:
+            raise DataError(
+                f"{pattern}: a record is not a serialized tf.Example ({error}). "
+                "TFRecord input must hold tf.Example protos."
+            ) from None
+        return record
+
+    return (
+        pipeline
+        | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
+        | "CheckExample" >> beam.Map(check)
+    )
+
+
+def ingest(
+    data_path: str,
+    output_uri: str,
+    train_ratio: float = 0.8,
+    input_format: str = "auto",
+    required_columns: Optional[Sequence[str]] = None,
+    beam_pipeline_args: Optional[Sequence[str]] = None,
+) -> Dict[str, object]:
+    """Convert tabular files into tf.Example TFRecords split into train and eval.
+
+    Args:
+      data_path: a file, folder or glob, local or ``gs://``.
+      output_uri: the examples artifact folder; gets ``Split-train`` and ``Split-eval``.
+      train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1).
+      input_format: ``csv``, ``parquet``, ``tfrecord`` or ``auto`` (from the extension).
+      required_columns: columns that must exist (for example the label), checked
+        before any data is read for CSV input.
+      beam_pipeline_args: extra Beam flags.
+
+    Returns:
+      ``{"format", "files", "columns", "split_row_counts": {split: rows}}``.
+
+    Raises:
+      DataError: no file matches, files are empty, a CSV header is missing or
+        differs between files, a row is ragged, a required column is missing,
+        or a split ends up empty.
+      ConfigurationError: train_ratio out of range or unknown format.
+    """
+    import apache_beam as beam
+    from apache_beam.metrics import Metrics
+    from apache_beam.metrics.metric import MetricsFilter
+
+    if not 0.0 < train_ratio < 1.0:
+        raise ConfigurationError(f"train_ratio must be strictly between 0 and 1, got {train_ratio}.")
+    files = match_files(data_path, what="data")
+    fmt = detect_format(files, input_format)
+    columns: List[str] = []
+    if fmt == "csv":
+        columns = read_csv_header(files[0])
+        for other in files[1:]:
+            if read_csv_header(other) != columns:
+                raise DataError(
+                    f"{other} has a different header from {files[0]}; all CSV files of one "
+                    "dataset must have the same columns in the same order."
+                )
+        missing = [c for c in (required_columns or []) if c and c not in columns]
+        if missing:
+            raise DataError(
+                f"Column(s) {', '.join(missing)} not found in {files[0]}; its columns are "
+                f"{', '.join(columns)}. Pass the right --label (or column name) for this data."
+            )
+
+    counters = {split: Metrics.counter("ingest", f"rows_{split}") for split in layout.SPLITS}
+
+    def assign(serialized: bytes, num_partitions: int) -> int:
+        split = split_of(serialized, train_ratio)
+        counters[split].inc()
+        return layout.SPLITS.index(split)
+
+    options = pipeline_options(beam_pipeline_args)
+    with beam.Pipeline(options=options) as pipeline:
+        if fmt == "csv":
+            examples = _csv_pcollection(pipeline, files, columns)
+        elif fmt == "parquet":
+            examples = _parquet_pcollection(pipeline, files)
+        else:
+            examples = _tfrecord_pcollection(pipeline, data_path)
+        partitions = examples | "HashSplit" >> beam.Partition(assign, len(layout.SPLITS))
+        for split, part in zip(layout.SPLITS, partitions):
+            _ = part | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+                layout.examples_prefix(output_uri, split),
+                file_name_suffix=".gz",
+            )
+    result = pipeline.result
+    counts = {}
+    for split in layout.SPLITS:
+        found = result.metrics().query(MetricsFilter().with_name(f"rows_{split}"))["counters"]
+        counts[split] = int(sum(c.committed or c.attempted or 0 for c in found))
+    if sum(counts.values()) == 0:
+        raise DataError(
+            f"{data_path} holds no data rows ({len(files)} file(s) read). "
+            "Check that the files contain rows below the header."
+        )
+    for split, rows in counts.items():
+        if rows == 0:
+            raise DataError(
+                f"The {split} split of {data_path} is empty ({counts}); with so few rows "
+                f"the hash split cannot fill both. Provide more rows or change train_ratio."
+            )
+    logger.info("Ingested %s rows from %d %s file(s): %s", sum(counts.values()), len(files), fmt, counts)
+    return {"format": fmt, "files": len(files), "columns": columns, "split_row_counts": counts}

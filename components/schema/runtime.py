@@ -1,0 +1,83 @@
+"""Schema: inferred from the train statistics, or a curated schema.pbtxt given by the user."""
+import logging
+import os
+from typing import Dict, Optional
+
+from components.common import layout
+from components.common.errors import ConfigurationError, DataError
+
+logger = logging.getLogger(__name__)
+
+TRAINING = "TRAINING"
+SERVING = "SERVING"
+
+
+def load_schema(path: str):
+    """Parse a schema.pbtxt, naming the file and the parse error when it is invalid."""
+    import tensorflow as tf
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    if not tf.io.gfile.exists(path):
+        raise ConfigurationError(f"Schema file {path!r} does not exist.")
+    with tf.io.gfile.GFile(path, "r") as handle:
+        text = handle.read()
+    try:
+        return text_format.Parse(text, schema_pb2.Schema())
+    except text_format.ParseError as error:
+        raise ConfigurationError(
+            f"Schema file {path!r} is not a valid tensorflow_metadata Schema in text format: {error}"
+        ) from None
+
+
+def write_schema(schema, output_uri: str) -> str:
+    import tensorflow_data_validation as tfdv
+
+    os.makedirs(output_uri, exist_ok=True)
+    path = layout.schema_path(output_uri)
+    tfdv.write_schema_text(schema, path)
+    return path
+
+
+def make_schema(
+    statistics_uri: str,
+    output_uri: str,
+    label: str = "",
+    curated_schema_path: str = "",
+) -> Dict[str, object]:
+    """Write ``schema.pbtxt``: the curated schema if given, else one inferred from train stats.
+
+    An inferred schema gets the environments TRAINING and SERVING, with the label
+    absent from SERVING, so serving data without a label validates cleanly.
+
+    Returns:
+      ``{"source": "curated"|"inferred", "features": n, "path": ...}``.
+
+    Raises:
+      ConfigurationError: the curated schema is missing or unparsable.
+      DataError: the label is not a feature of the data.
+    """
+    import tensorflow_data_validation as tfdv
+    from components.statistics.runtime import load_statistics
+
+    if curated_schema_path:
+        schema = load_schema(curated_schema_path)
+        source = "curated"
+    else:
+        stats = load_statistics(statistics_uri, layout.TRAIN)
+        schema = tfdv.infer_schema(stats, infer_feature_shape=True)
+        source = "inferred"
+        if label:
+            schema.default_environment.extend([TRAINING, SERVING])
+        for feature in schema.feature:
+            if feature.name == label:
+                feature.not_in_environment.append(SERVING)
+    names = [f.name for f in schema.feature]
+    if label and label not in names:
+        raise DataError(
+            f"The label {label!r} is not a feature of the {'curated schema' if curated_schema_path else 'data'}; "
+            f"features are: {', '.join(names)}. Pass the right label column."
+        )
+    path = write_schema(schema, output_uri)
+    logger.info("Schema (%s) with %d features written to %s", source, len(names), path)
+    return {"source": source, "features": len(names), "path": path}

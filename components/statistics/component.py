@@ -1,0 +1,37 @@
+"""KFP wrapper of the statistics runtime."""
+from typing import List
+
+from kfp import dsl
+from kfp.dsl import HTML, Artifact, Dataset, Input, Output
+
+from components.image import COMPONENT_IMAGE
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def statistics(
+    examples: Input[Dataset],
+    statistics: Output[Artifact],
+    statistics_view: Output[HTML],
+    beam_pipeline_args: List[str] = [],
+):
+    """Compute TFDV statistics of the train and eval splits on Apache Beam.
+
+    Inputs:
+      examples: the output of ingest.
+      beam_pipeline_args: extra Apache Beam flags.
+    Outputs:
+      statistics: Split-<split>/FeatureStats.pb (DatasetFeatureStatisticsList);
+        metadata split_row_counts and features.
+      statistics_view: a Facets HTML page, train beside eval, rendered by the KFP and Vertex UIs.
+    Fails when:
+      the examples cannot be read (a corrupt upstream artifact).
+    """
+    from components.statistics.runtime import generate_statistics
+
+    result = generate_statistics(
+        examples_uri=examples.path,
+        output_uri=statistics.path,
+        html_path=statistics_view.path,
+        beam_pipeline_args=beam_pipeline_args,
+    )
+    statistics.metadata.update(result)

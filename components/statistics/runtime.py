@@ -1,0 +1,77 @@
+"""Statistics: TFDV statistics of every split, computed on Beam, plus a Facets HTML view."""
+import logging
+from typing import Dict, Optional, Sequence
+
+from components.common import layout
+from components.common.beam_options import pipeline_options
+
+logger = logging.getLogger(__name__)
+
+
+def generate_statistics(
+    examples_uri: str,
+    output_uri: str,
+    html_path: Optional[str] = None,
+    splits: Sequence[str] = layout.SPLITS,
+    beam_pipeline_args: Optional[Sequence[str]] = None,
+) -> Dict[str, object]:
+    """Compute TFDV statistics for each split of an examples artifact in one Beam pipeline.
+
+    Args:
+      examples_uri: examples artifact folder (``Split-<split>/*.gz``).
+      output_uri: statistics artifact folder; gets ``Split-<split>/FeatureStats.pb``.
+      html_path: where to write the Facets visualization (train beside eval).
+      splits: which splits to read.
+      beam_pipeline_args: extra Beam flags.
+
+    Returns:
+      ``{"split_row_counts": {split: rows}, "features": [names]}`` read back from the
+      statistics themselves.
+    """
+    import apache_beam as beam
+    import tensorflow_data_validation as tfdv
+    from tfx_bsl.public import tfxio
+
+    options = tfdv.StatsOptions()
+    with beam.Pipeline(options=pipeline_options(beam_pipeline_args)) as pipeline:
+        for split in splits:
+            source = tfxio.TFExampleRecord(
+                file_pattern=layout.examples_pattern(examples_uri, split),
+                telemetry_descriptors=["kfp-tf-components", "statistics"],
+            )
+            _ = (
+                pipeline
+                | f"Read{split.title()}" >> source.BeamSource()
+                | f"Stats{split.title()}" >> tfdv.GenerateStatistics(options)
+                | f"Write{split.title()}" >> tfdv.WriteStatisticsToBinaryFile(
+                    layout.statistics_path(output_uri, split)
+                )
+            )
+    stats = {split: load_statistics(output_uri, split) for split in splits}
+    if html_path:
+        write_statistics_html(stats, html_path)
+    counts = {split: int(s.datasets[0].num_examples) for split, s in stats.items()}
+    features = sorted({f.path.step[0] for s in stats.values() for f in s.datasets[0].features})
+    logger.info("Statistics of %s: %d features, rows %s", examples_uri, len(features), counts)
+    return {"split_row_counts": counts, "features": features}
+
+
+def load_statistics(statistics_uri: str, split: str):
+    """The DatasetFeatureStatisticsList of one split."""
+    import tensorflow_data_validation as tfdv
+
+    return tfdv.load_stats_binary(layout.statistics_path(statistics_uri, split))
+
+
+def write_statistics_html(stats_by_name: Dict[str, object], html_path: str) -> None:
+    """Facets overview of up to two statistics side by side, as a standalone HTML page."""
+    from tensorflow_data_validation.utils.display_util import get_statistics_html
+
+    names = list(stats_by_name)
+    lhs = stats_by_name[names[0]]
+    rhs = stats_by_name[names[1]] if len(names) > 1 else None
+    html = get_statistics_html(
+        lhs, rhs, lhs_name=names[0], rhs_name=names[1] if rhs is not None else "rhs_statistics"
+    )
+    with open(html_path, "w", encoding="utf-8") as handle:
+        handle.write(html)

@@ -1,0 +1,251 @@
+"""Transform: TensorFlow Transform on Beam -> a transform graph and transformed examples.
+
+The transform graph folder also holds ``task.json``, the facts the trainer and the
+evaluator need: the label, the task (classification or regression), the class
+names, and the raw label statistics used to scale a regression output.
+"""
+import importlib.util
+import json
+import logging
+import os
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+from components.common import layout
+from components.common.beam_options import pipeline_options
+from components.common.errors import ConfigurationError, DataError
+from components.transform import preprocessing
+
+logger = logging.getLogger(__name__)
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
+# An integer label with at most this many possible values is taken as classes.
+MAX_INTEGER_CLASSES = 20
+
+
+def _label_statistics(statistics, label: str):
+    for feature in statistics.datasets[0].features:
+        if feature.path.step and feature.path.step[0] == label:
+            return feature
+    raise DataError(f"The label {label!r} has no statistics: the column is absent from the train split.")
+
+
+def infer_task(schema, statistics, label: str, requested: str = "auto") -> str:
+    """Classification or regression, from the label's type and range unless requested.
+
+    A string label is a class; a float label a regression target; an integer label
+    is a class when it is non-negative with at most MAX_INTEGER_CLASSES possible values.
+    """
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    if requested != "auto":
+        if requested not in TASKS:
+            raise ConfigurationError(f"task must be 'auto', 'classification' or 'regression', got {requested!r}.")
+        return requested
+    types = {f.name: f.type for f in schema.feature}
+    if label not in types:
+        raise DataError(f"The label {label!r} is not in the schema; features: {', '.join(types)}.")
+    if types[label] == schema_pb2.BYTES:
+        return CLASSIFICATION
+    if types[label] == schema_pb2.FLOAT:
+        return REGRESSION
+    numeric = _label_statistics(statistics, label).num_stats
+    if numeric.min >= 0 and numeric.max - numeric.min + 1 <= MAX_INTEGER_CLASSES:
+        return CLASSIFICATION
+    return REGRESSION
+
+
+def load_user_module(module_file: str, required: Sequence[str]):
+    """Import a user's Python file (local or gs://) and check it defines ``required`` callables."""
+    import tensorflow as tf
+
+    if not tf.io.gfile.exists(module_file):
+        raise ConfigurationError(f"Module file {module_file!r} does not exist.")
+    local = module_file
+    if "://" in module_file:
+        local = os.path.join(tempfile.mkdtemp(), os.path.basename(module_file))
+        tf.io.gfile.copy(module_file, local, overwrite=True)
+    spec = importlib.util.spec_from_file_location("user_module", local)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise ConfigurationError(f"Module file {module_file!r} failed to import: {error!r}") from error
+    missing = [name for name in required if not callable(getattr(module, name, None))]
+    if missing:
+        raise ConfigurationError(
+            f"Module file {module_file!r} must define {', '.join(missing)}; see the README's "
+            "'User modules' section for the contract."
+        )
+    return module
+
+
+def _tfxio(pattern: str, schema):
+    from tfx_bsl.public import tfxio
+
+    return tfxio.TFExampleRecord(
+        file_pattern=pattern, schema=schema, telemetry_descriptors=["kfp-tf-components", "transform"]
+    )
+
+
+def write_task_info(transform_graph_uri: str, info: Dict[str, object]) -> None:
+    with open(os.path.join(transform_graph_uri, layout.TASK_INFO_FILE), "w") as handle:
+        json.dump(info, handle, indent=2)
+
+
+def read_task_info(transform_graph_uri: str) -> Dict[str, object]:
+    """The task facts written by the transform component next to its graph."""
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(os.path.join(transform_graph_uri, layout.TASK_INFO_FILE)) as handle:
+        return json.load(handle)
+
+
+def transform(
+    examples_uri: str,
+    schema_uri: str,
+    statistics_uri: str,
+    transform_graph_uri: str,
+    transformed_examples_uri: str,
+    label: str,
+    task: str = "auto",
+    module_file: str = "",
+    beam_pipeline_args: Optional[Sequence[str]] = None,
+) -> Dict[str, object]:
+    """Analyze the train split, transform both splits, and save the transform graph.
+
+    Args:
+      examples_uri, schema_uri, statistics_uri: the upstream artifacts.
+      transform_graph_uri: output TFTransformOutput folder (plus ``task.json``).
+      transformed_examples_uri: output examples in the usual per-split layout.
+      label: the label column.
+      task: ``auto``, ``classification`` or ``regression``.
+      module_file: optional Python file defining ``preprocessing_fn(inputs)``; it
+        must output the label as ``<label>_xf`` (a class id for classification).
+
+    Returns:
+      The task facts (also written to ``task.json``).
+
+    Raises:
+      DataError: the label is missing, or a classification label has fewer than two classes.
+      ConfigurationError: bad task or module file.
+    """
+    import apache_beam as beam
+    import tensorflow as tf
+    import tensorflow_transform as tft
+    import tensorflow_transform.beam as tft_beam
+    from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
+    from tfx_bsl.coders import example_coder
+    from components.schema.runtime import load_schema
+    from components.statistics.runtime import load_statistics
+
+    schema = load_schema(layout.schema_path(schema_uri))
+    statistics = load_statistics(statistics_uri, layout.TRAIN)
+    task = infer_task(schema, statistics, label, task)
+    if module_file:
+        preprocessing_fn = load_user_module(module_file, ["preprocessing_fn"]).preprocessing_fn
+    else:
+        preprocessing_fn = preprocessing.make_preprocessing_fn(schema, label, task)
+    label_key = preprocessing.transformed_name(label)
+
+    temp_dir = tempfile.mkdtemp(prefix="tft-")
+    with beam.Pipeline(options=pipeline_options(beam_pipeline_args)) as pipeline:
+        with tft_beam.Context(temp_dir=temp_dir):
+            train_io = _tfxio(layout.examples_pattern(examples_uri, layout.TRAIN), schema)
+            eval_io = _tfxio(layout.examples_pattern(examples_uri, layout.EVAL), schema)
+            train_data = pipeline | "ReadTrain" >> train_io.BeamSource()
+            eval_data = pipeline | "ReadEval" >> eval_io.BeamSource()
+            (transformed_train, transformed_metadata), transform_fn = (
+                (train_data, train_io.TensorAdapterConfig())
+                | "AnalyzeAndTransform" >> tft_beam.AnalyzeAndTransformDataset(
+                    preprocessing_fn, output_record_batches=True
+                )
+            )
+            transformed_eval, _ = (
+                ((eval_data, eval_io.TensorAdapterConfig()), transform_fn)
+                | "TransformEval" >> tft_beam.TransformDataset(output_record_batches=True)
+            )
+            _ = transform_fn | "WriteTransformFn" >> tft_beam.WriteTransformFn(transform_graph_uri)
+
+            class EncodeExamples(beam.DoFn):
+                """Transformed record batches -> serialized tf.Examples (encoder built once)."""
+
+                def __init__(self):
+                    self._encoder = None
+
+                def process(self, batch_and_passthrough, metadata):
+                    if self._encoder is None:
+                        self._encoder = example_coder.RecordBatchToExamplesEncoder(metadata.schema)
+                    yield from self._encoder.encode(batch_and_passthrough[0])
+
+            deferred_metadata = beam.pvalue.AsSingleton(transformed_metadata.deferred_metadata)
+
+            for split, data in ((layout.TRAIN, transformed_train), (layout.EVAL, transformed_eval)):
+                _ = (
+                    data
+                    | f"Encode{split.title()}" >> beam.ParDo(EncodeExamples(), metadata=deferred_metadata)
+                    | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+                        layout.examples_prefix(transformed_examples_uri, split), file_name_suffix=".gz"
+                    )
+                )
+
+    # The raw schema beside the graph, so the serving signature can parse raw examples.
+    metadata_io.write_metadata(
+        dataset_metadata.DatasetMetadata(schema),
+        os.path.join(transform_graph_uri, tft.TFTransformOutput.RAW_METADATA_DIR),
+    )
+    tft_output = tft.TFTransformOutput(transform_graph_uri)
+    transformed_spec = tft_output.transformed_feature_spec()
+    if label_key not in transformed_spec:
+        raise ConfigurationError(
+            f"The preprocessing_fn must output the label as {label_key!r}; it outputs "
+            f"{', '.join(sorted(transformed_spec))}."
+        )
+    info: Dict[str, object] = {
+        "label": label,
+        "label_key": label_key,
+        "task": task,
+        "raw_label_type": _raw_type(schema, label),
+        "features": sorted(k for k in transformed_spec if k != label_key),
+    }
+    if task == CLASSIFICATION:
+        classes = _label_classes(tft_output)
+        if len(classes) < 2:
+            raise DataError(
+                f"The label {label!r} has {len(classes)} class(es) in the train split ({classes}); "
+                "classification needs at least two. Check the label column or the data."
+            )
+        info["classes"] = classes
+    else:
+        numeric = _label_statistics(statistics, label).num_stats
+        info["label_mean"] = float(numeric.mean)
+        info["label_std"] = float(numeric.std_dev) or 1.0
+    write_task_info(transform_graph_uri, info)
+    logger.info("Transform done: task %s, label %s, features %s", task, label, info["features"])
+    return info
+
+
+def _raw_type(schema, label: str) -> str:
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    for feature in schema.feature:
+        if feature.name == label:
+            return schema_pb2.FeatureType.Name(feature.type)
+    return "UNKNOWN"
+
+
+def _label_classes(tft_output) -> List[str]:
+    """Class names in class-id order, when the label went through the default vocabulary."""
+    try:
+        return [
+            v.decode("utf-8") if isinstance(v, bytes) else str(v)
+            for v in tft_output.vocabulary_by_name(preprocessing.LABEL_VOCABULARY)
+        ]
+    except Exception:
+        raise ConfigurationError(
+            "A classification preprocessing_fn must map the label through "
+            f"tft.compute_and_apply_vocabulary(..., vocab_filename={preprocessing.LABEL_VOCABULARY!r}) "
+            "so the class names are known."
+        ) from None

@@ -1,0 +1,38 @@
+"""KFP wrapper of the validate runtime."""
+from kfp import dsl
+from kfp.dsl import Artifact, Input, Markdown, Output
+
+from components.image import COMPONENT_IMAGE
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def validate(
+    statistics: Input[Artifact],
+    schema: Input[Artifact],
+    anomalies: Output[Artifact],
+    anomalies_report: Output[Markdown],
+    fail_on_anomalies: bool = True,
+):
+    """Validate the statistics of every split against the schema with TFDV: the data gate.
+
+    Inputs:
+      statistics, schema: outputs of statistics and schema.
+      fail_on_anomalies: stop the run on any anomaly (default); false only warns.
+    Outputs:
+      anomalies: Split-<split>/SchemaDiff.pb (tensorflow_metadata Anomalies); metadata
+        anomaly_count and anomalies (split, feature, kinds, description, advice).
+      anomalies_report: a Markdown table of the anomalies with what to do about each.
+    Fails when:
+      anomalies are found and fail_on_anomalies is true. The message lists each split,
+      feature and anomaly; the report is written before failing.
+    """
+    from components.validate.runtime import validate_statistics
+
+    result = validate_statistics(
+        statistics_uri=statistics.path,
+        schema_uri=schema.path,
+        output_uri=anomalies.path,
+        report_path=anomalies_report.path,
+        fail_on_anomalies=fail_on_anomalies,
+    )
+    anomalies.metadata.update(result)

@@ -1,0 +1,115 @@
+"""The ``kfp-tf`` command line: run pipelines locally and compile them.
+
+    kfp-tf run training [--data PATH] [--label COLUMN] [--workdir DIR] [--param NAME=VALUE ...]
+    kfp-tf compile [--output-dir compiled] [--image URI]
+    kfp-tf list
+
+Importing this module loads kfp only; TensorFlow is imported by the tasks.
+"""
+import argparse
+import inspect
+import json
+import os
+import sys
+from typing import Dict, List, Optional
+
+SAMPLE_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample_data", "penguins.csv")
+SAMPLE_LABEL = "species"
+DEFAULT_WORKDIR = "local_runs"
+
+
+def parse_params(pairs: List[str], allowed: List[str]) -> Dict[str, object]:
+    """``NAME=VALUE`` pairs to a dict; VALUE is read as JSON when it parses, else as text."""
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SystemExit(f"--param expects NAME=VALUE, got {pair!r}")
+        name, raw = pair.split("=", 1)
+        name = name.strip().replace("-", "_")
+        if name not in allowed:
+            raise SystemExit(f"Unknown pipeline parameter {name!r}. Parameters: {', '.join(allowed)}")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
+
+
+def pipeline_parameters(pipeline) -> List[str]:
+    """Input names of a compiled-able pipeline function."""
+    return list(inspect.signature(pipeline.pipeline_func).parameters)
+
+
+def _run(args) -> int:
+    from pipelines import PIPELINES
+    from pipelines.local_run import human_summary, run_locally
+
+    pipeline = PIPELINES[args.pipeline]
+    if args.data and not args.label:
+        raise SystemExit("--data needs --label: the column to predict.")
+    workdir = os.path.abspath(args.workdir)
+    arguments = {
+        "data_path": os.path.abspath(args.data) if args.data and "://" not in args.data else (args.data or SAMPLE_DATA),
+        "label": args.label or SAMPLE_LABEL,
+        "serving_model_dir": args.serving_model_dir or os.path.join(workdir, "serving_model"),
+    }
+    arguments.update(parse_params(args.param or [], pipeline_parameters(pipeline)))
+    print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']} (label {arguments['label']!r})")
+    summary = run_locally(pipeline, arguments, workdir, verbose=args.verbose)
+    print()
+    print(human_summary(summary))
+    print(f"  summary: {os.path.join(workdir, 'summary.json')}")
+    return 0 if summary["status"] == "succeeded" else 1
+
+
+def _compile(args) -> int:
+    from pipelines.compile import compile_all
+
+    for path in compile_all(args.output_dir, image=args.image):
+        print(path)
+    return 0
+
+
+def _list(args) -> int:
+    from components.catalog import ALL_COMPONENTS
+    from pipelines import PIPELINES
+
+    print("pipelines: " + ", ".join(PIPELINES))
+    print("components: " + ", ".join(ALL_COMPONENTS))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pipelines import PIPELINES
+    from pipelines.compile import DEFAULT_OUTPUT_DIR
+
+    parser = argparse.ArgumentParser(prog="kfp-tf", description="KFP v2 components for the TensorFlow model lifecycle.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run a pipeline locally with kfp's local runner")
+    run.add_argument("pipeline", choices=sorted(PIPELINES))
+    run.add_argument("--data", help="CSV, Parquet or TFRecord file, folder or glob (default: bundled penguins)")
+    run.add_argument("--label", help=f"the column to predict (default with the sample: {SAMPLE_LABEL})")
+    run.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where runs, models and summary.json go")
+    run.add_argument("--serving-model-dir", help="push destination (default: WORKDIR/serving_model)")
+    run.add_argument("--param", action="append", metavar="NAME=VALUE", help="any pipeline parameter; JSON values allowed")
+    run.add_argument("--verbose", action="store_true", help="also show TensorFlow's start-up messages")
+    run.set_defaults(handler=_run)
+
+    comp = commands.add_parser("compile", help="compile every pipeline and component to KFP IR YAML")
+    comp.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
+    comp.add_argument("--image", help="component image URI to compile against (default: the package's)")
+    comp.set_defaults(handler=_compile)
+
+    lister = commands.add_parser("list", help="list pipelines and components")
+    lister.set_defaults(handler=_list)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Run a pipeline with kfp's local runner and summarize what happened.
+
+Each task runs in its own subprocess (``kfp.local.SubprocessRunner``) in this
+Python environment, exactly the component code that runs in the cloud. The
+console shows one progress line per task (TensorFlow's start-up noise is kept in
+the run log, not on screen) and ends with a short summary; ``summary.json`` holds
+the same facts for machines.
+"""
+import datetime
+import json
+import os
+import re
+import sys
+import time
+from typing import Dict, List, Optional
+
+RUN_LOG = "run.log"
+SUMMARY = "summary.json"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TASK_START = re.compile(r"Executing task '([\w-]+)'")
+_TASK_END = re.compile(r"Task '([\w-]+)' finished with status (\w+)")
+_USER_ERROR = re.compile(r"^components\.common\.errors\.(\w+): (.*)$")
+_ANY_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.*)$")
+# Start-up chatter of TensorFlow and friends: kept in the log, hidden on screen.
+_NOISE = re.compile(
+    r"Unable to register cu(DNN|FFT|BLAS) factory|cpu_feature_guard|To enable the following instructions"
+    r"|rebuild TensorFlow with|Could not find cuda drivers|TF-TRT Warning|oneDNN custom operations"
+    r"|crcmod package not found|AtomicFunction.__del__|object is not subscriptable|Exception ignored in"
+    r"|polymorphic_function/atomic_function.py"
+)
+
+
+class _Tee:
+    """Copies everything written to a stream into a log, tracking task progress."""
+
+    def __init__(self, stream, log_handle, verbose: bool):
+        self._stream, self._log, self._verbose = stream, log_handle, verbose
+        self._pending = ""
+        self.lines: List[str] = []
+        self.task_started: Dict[str, float] = {}
+        self.task_seconds: Dict[str, float] = {}
+        self.task_status: Dict[str, str] = {}
+
+    def write(self, text: str) -> int:
+        self._log.write(text)
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            self._line(line)
+        return len(text)
+
+    def _line(self, line: str) -> None:
+        plain = _ANSI.sub("", line)
+        self.lines.append(plain)
+        started, ended = _TASK_START.search(plain), _TASK_END.search(plain)
+        if started:
+            self.task_started[started.group(1)] = time.monotonic()
+        if ended:
+            name, status = ended.groups()
+            self.task_seconds[name] = time.monotonic() - self.task_started.get(name, time.monotonic())
+            self.task_status[name] = status
+        if self._verbose or not _NOISE.search(plain):
+            self._stream.write(line + "\n")
+        if ended:
+            mark = "ok" if status == "SUCCESS" else status
+            self._stream.write(f"[kfp-tf] {name}: {mark} in {self.task_seconds[name]:.1f} s\n")
+
+    def flush(self) -> None:
+        self._stream.flush()
+        self._log.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _task_outputs(run_dir: str, task: str) -> Dict[str, object]:
+    """Artifact metadata and output parameters a task recorded in its executor output."""
+    path = os.path.join(run_dir, task, "executor_output.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        output = json.load(handle)
+    found: Dict[str, object] = dict(output.get("parameterValues", {}))
+    for name, artifact_list in output.get("artifacts", {}).items():
+        artifacts = artifact_list.get("artifacts", [])
+        if artifacts:
+            found[name] = {"uri": artifacts[0].get("uri"), **artifacts[0].get("metadata", {})}
+    return found
+
+
+def find_error(lines: List[str]) -> Optional[Dict[str, str]]:
+    """The last user-facing error (or else the last exception) in a task log."""
+    chosen = None
+    for index, line in enumerate(lines):
+        match = _USER_ERROR.match(line) or _ANY_ERROR.match(line)
+        if not match:
+            continue
+        message = [match.group(2)]
+        for following in lines[index + 1 :]:
+            if not following.strip() or following.startswith(("[KFP", "Traceback")) or re.match(r"^\d\d:\d\d", following):
+                break
+            message.append(following)
+        candidate = {"type": match.group(1).split(".")[-1], "message": "\n".join(message)}
+        if _USER_ERROR.match(line) or chosen is None or chosen.get("user") is not True:
+            chosen = dict(candidate, user=bool(_USER_ERROR.match(line)))
+    if chosen:
+        chosen.pop("user", None)
+    return chosen
+
+
+def _newest_run_dir(pipeline_root: str, pipeline_name: str, since: float) -> Optional[str]:
+    if not os.path.isdir(pipeline_root):
+        return None
+    candidates = [
+        os.path.join(pipeline_root, d)
+        for d in os.listdir(pipeline_root)
+        if d.startswith(pipeline_name + "-") and os.path.getmtime(os.path.join(pipeline_root, d)) >= since - 1
+    ]
+    return max(candidates, key=os.path.getmtime) if candidates else None
+
+
+def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, arguments: Dict, seconds: float) -> Dict:
+    """The run's facts from each task's recorded outputs."""
+    outputs = {task: _task_outputs(run_dir, task) for task in tee.task_status} if run_dir else {}
+    failed = [task for task, status in tee.task_status.items() if status != "SUCCESS"]
+    examples = outputs.get("ingest", {}).get("examples", {})
+    anomalies = outputs.get("validate", {}).get("anomalies", {})
+    evaluation = outputs.get("evaluate", {}).get("evaluation", {})
+    blessing = outputs.get("evaluate", {}).get("blessing", {})
+    pushed = outputs.get("push", {}).get("pushed_model", {})
+    transform_graph = outputs.get("transform", {}).get("transform_graph", {})
+    summary = {
+        "pipeline": pipeline_name,
+        "status": "failed" if failed or not tee.task_status else "succeeded",
+        "run_dir": run_dir,
+        "arguments": arguments,
+        "rows": examples.get("split_row_counts"),
+        "anomalies": anomalies.get("anomalies") if anomalies else None,
+        "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
+        "task": transform_graph.get("task"),
+        "classes": transform_graph.get("classes"),
+        "metrics": evaluation.get("overall"),
+        "blessed": blessing.get("blessed") if blessing else None,
+        "blessing_reasons": blessing.get("reasons"),
+        "pushed_model": pushed.get("pushed_destination") or None,
+        "seconds": round(seconds, 1),
+        "task_seconds": {k: round(v, 1) for k, v in tee.task_seconds.items()},
+    }
+    if failed:
+        summary["failed_task"] = failed[0]
+        summary["error"] = find_error(tee.lines)
+    return summary
+
+
+def human_summary(summary: Dict) -> str:
+    """A few lines for the console."""
+    lines = [f"Pipeline {summary['pipeline']} {summary['status'].upper()} in {summary['seconds']:.0f} s"]
+    if summary.get("rows"):
+        lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in summary["rows"].items()))
+    if summary.get("anomaly_count") is not None:
+        lines.append(f"  anomalies: {summary['anomaly_count']}")
+    if summary.get("metrics"):
+        shown = {k: v for k, v in summary["metrics"].items() if k != "example_count"}
+        lines.append(f"  {summary.get('task') or 'metrics'}: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+    if summary.get("blessed") is not None:
+        lines.append(f"  blessed: {summary['blessed']} ({'; '.join(summary.get('blessing_reasons') or [])})")
+    if summary.get("status") == "succeeded":
+        lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}")
+    if summary.get("failed_task"):
+        error = summary.get("error") or {}
+        lines.append(f"  failed at: {summary['failed_task']}")
+        if error:
+            lines.append(f"  {error['type']}: {error['message']}")
+    lines.append(f"  run folder: {summary.get('run_dir')}")
+    return "\n".join(lines)
+
+
+def run_locally(pipeline, arguments: Dict[str, object], workdir: str, verbose: bool = False) -> Dict:
+    """Run ``pipeline(**arguments)`` with kfp.local under ``workdir`` and return the summary.
+
+    Writes ``<workdir>/summary.json`` (and a copy plus ``run.log`` in the run folder).
+    Never raises for a failed task: the summary says which task failed and why.
+    """
+    from kfp import local
+
+    workdir = os.path.abspath(workdir)
+    pipeline_root = os.path.join(workdir, "pipeline_root")
+    os.makedirs(pipeline_root, exist_ok=True)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::FutureWarning,ignore::UserWarning")
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=pipeline_root, raise_on_error=False)
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_path = os.path.join(workdir, f"{pipeline.name}-{stamp}.log")
+    started_wall, started = time.time(), time.monotonic()
+    with open(log_path, "w", encoding="utf-8") as log_handle:
+        tee = _Tee(sys.stdout, log_handle, verbose)
+        real_stdout = sys.stdout
+        sys.stdout = tee
+        try:
+            pipeline(**arguments)
+        except Exception as error:  # an invalid argument, before any task ran
+            tee.lines.append(f"{type(error).__name__}: {error}")
+            tee.task_status.setdefault("(pipeline)", "FAILURE")
+        finally:
+            tee.flush()
+            sys.stdout = real_stdout
+    run_dir = _newest_run_dir(pipeline_root, pipeline.name, started_wall)
+    summary = build_summary(pipeline.name, run_dir, tee, arguments, time.monotonic() - started)
+    if run_dir:
+        os.replace(log_path, os.path.join(run_dir, RUN_LOG))
+        summary["log"] = os.path.join(run_dir, RUN_LOG)
+        with open(os.path.join(run_dir, SUMMARY), "w") as handle:
+            json.dump(summary, handle, indent=2)
+    else:
+        summary["log"] = log_path
+    with open(os.path.join(workdir, SUMMARY), "w") as handle:
+        json.dump(summary, handle, indent=2)
+    return summary

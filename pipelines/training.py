@@ -1,0 +1,90 @@
+"""The training pipeline: ingest -> statistics -> schema -> validate -> transform
+-> train -> evaluate -> push.
+
+No dsl.If/ParallelFor/ExitHandler: the validation gate fails its task (stopping
+every downstream task) and push decides from the blessing itself, so the same DAG
+runs on kfp's local runner, on Kubeflow Pipelines and on Vertex AI Pipelines.
+"""
+from typing import Dict, List
+
+from kfp import dsl
+
+from components.catalog import evaluate, ingest, push, schema, statistics, train, transform, validate
+
+
+@dsl.pipeline(
+    name="training",
+    description="Train, evaluate and push a TensorFlow model on tabular data (CSV, Parquet or TFRecord).",
+)
+def training(
+    data_path: str,
+    label: str,
+    serving_model_dir: str,
+    train_ratio: float = 0.8,
+    input_format: str = "auto",
+    curated_schema_path: str = "",
+    fail_on_anomalies: bool = True,
+    task: str = "auto",
+    module_file: str = "",
+    epochs: int = 20,
+    batch_size: int = 32,
+    learning_rate: float = 0.005,
+    hidden_units: List[int] = [64, 32],
+    seed: int = 42,
+    thresholds: Dict[str, Dict[str, float]] = {},
+    beam_pipeline_args: List[str] = [],
+):
+    """Train on ``data_path`` to predict ``label``; push to ``serving_model_dir`` if blessed."""
+    ingest_task = ingest(
+        data_path=data_path,
+        label=label,
+        train_ratio=train_ratio,
+        input_format=input_format,
+        beam_pipeline_args=beam_pipeline_args,
+    )
+    statistics_task = statistics(
+        examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args
+    )
+    schema_task = schema(
+        statistics=statistics_task.outputs["statistics"],
+        label=label,
+        curated_schema_path=curated_schema_path,
+    )
+    validate_task = validate(
+        statistics=statistics_task.outputs["statistics"],
+        schema=schema_task.outputs["schema"],
+        fail_on_anomalies=fail_on_anomalies,
+    )
+    transform_task = transform(
+        examples=ingest_task.outputs["examples"],
+        schema=schema_task.outputs["schema"],
+        statistics=statistics_task.outputs["statistics"],
+        anomalies=validate_task.outputs["anomalies"],
+        label=label,
+        task=task,
+        module_file=module_file,
+        beam_pipeline_args=beam_pipeline_args,
+    )
+    train_task = train(
+        transform_graph=transform_task.outputs["transform_graph"],
+        transformed_examples=transform_task.outputs["transformed_examples"],
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        hidden_units=hidden_units,
+        seed=seed,
+    )
+    evaluate_task = evaluate(
+        model=train_task.outputs["model"],
+        examples=ingest_task.outputs["examples"],
+        schema=schema_task.outputs["schema"],
+        statistics=statistics_task.outputs["statistics"],
+        transform_graph=transform_task.outputs["transform_graph"],
+        thresholds=thresholds,
+        beam_pipeline_args=beam_pipeline_args,
+    )
+    push(
+        model=train_task.outputs["model"],
+        blessing=evaluate_task.outputs["blessing"],
+        serving_model_dir=serving_model_dir,
+    )
