@@ -2,8 +2,8 @@
 
 Each task runs in its own subprocess (``kfp.local.SubprocessRunner``) in this
 Python environment, exactly the component code that runs in the cloud. The
-console shows one progress line per task (TensorFlow's start-up noise is kept in
-the run log, not on screen) and ends with a short summary; ``summary.json`` holds
+console shows progress lines per task and the tasks' warnings (``verbose`` shows
+every log line except TensorFlow's start-up noise; the run log keeps everything) and ends with a short summary; ``summary.json`` holds
 the same facts for machines.
 """
 import datetime
@@ -22,6 +22,7 @@ _TASK_START = re.compile(r"Executing task '([\w-]+)'")
 _TASK_END = re.compile(r"Task '([\w-]+)' finished with status (\w+)")
 _USER_ERROR = re.compile(r"^components\.common\.errors\.(\w+): (.*)$")
 _ANY_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.*)$")
+_EXECUTOR_WARNING = re.compile(r"^\s*\[KFP Executor [^\]]* (WARNING|ERROR)\]: ")
 # Start-up chatter of TensorFlow and friends: kept in the log, hidden on screen.
 _NOISE = re.compile(
     r"Unable to register cu(DNN|FFT|BLAS) factory|cpu_feature_guard|To enable the following instructions"
@@ -60,11 +61,16 @@ class _Tee:
             name, status = ended.groups()
             self.task_seconds[name] = time.monotonic() - self.task_started.get(name, time.monotonic())
             self.task_status[name] = status
-        if self._verbose or not _NOISE.search(plain):
+        if self._verbose and not _NOISE.search(plain):
             self._stream.write(line + "\n")
+        elif _EXECUTOR_WARNING.search(plain):
+            self._stream.write(f"[kfp-tf]   {plain.split(']: ', 1)[-1]}\n")
+        if started and not self._verbose:
+            self._stream.write(f"[kfp-tf] {started.group(1)}: running\n")
         if ended:
             mark = "ok" if status == "SUCCESS" else status
             self._stream.write(f"[kfp-tf] {name}: {mark} in {self.task_seconds[name]:.1f} s\n")
+        self._stream.flush()
 
     def flush(self) -> None:
         self._stream.flush()
@@ -92,13 +98,14 @@ def _task_outputs(run_dir: str, task: str) -> Dict[str, object]:
 def find_error(lines: List[str]) -> Optional[Dict[str, str]]:
     """The last user-facing error (or else the last exception) in a task log."""
     chosen = None
+    lines = [line.strip() for line in lines]
     for index, line in enumerate(lines):
         match = _USER_ERROR.match(line) or _ANY_ERROR.match(line)
         if not match:
             continue
         message = [match.group(2)]
         for following in lines[index + 1 :]:
-            if not following.strip() or following.startswith(("[KFP", "Traceback")) or re.match(r"^\d\d:\d\d", following):
+            if not following or following.startswith(("[KFP", "Traceback")) or re.match(r"^\d\d:\d\d", following):
                 break
             message.append(following)
         candidate = {"type": match.group(1).split(".")[-1], "message": "\n".join(message)}
@@ -173,6 +180,7 @@ def human_summary(summary: Dict) -> str:
         if error:
             lines.append(f"  {error['type']}: {error['message']}")
     lines.append(f"  run folder: {summary.get('run_dir')}")
+    lines.append(f"  full log: {summary.get('log')}")
     return "\n".join(lines)
 
 
@@ -182,7 +190,12 @@ def run_locally(pipeline, arguments: Dict[str, object], workdir: str, verbose: b
     Writes ``<workdir>/summary.json`` (and a copy plus ``run.log`` in the run folder).
     Never raises for a failed task: the summary says which task failed and why.
     """
+    import warnings
+
     from kfp import local
+
+    # The local runner warns that the tasks' image is not used; that is the point here.
+    warnings.filterwarnings("ignore", message="You may be attemping to run a task that uses custom")
 
     workdir = os.path.abspath(workdir)
     pipeline_root = os.path.join(workdir, "pipeline_root")

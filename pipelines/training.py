@@ -34,7 +34,28 @@ def training(
     thresholds: Dict[str, Dict[str, float]] = {},
     beam_pipeline_args: List[str] = [],
 ):
-    """Train on ``data_path`` to predict ``label``; push to ``serving_model_dir`` if blessed."""
+    """Train on tabular data to predict a label; push the model only if it is blessed.
+
+    Args:
+      data_path: CSV, Parquet or TFRecord file, folder or glob (local or gs://).
+      label: The column to predict.
+      serving_model_dir: Base folder blessed models are pushed to, as <dir>/<version>/.
+      train_ratio: Fraction of rows in the train split (deterministic hash split).
+      input_format: csv, parquet, tfrecord or auto (from the file extension).
+      curated_schema_path: A reviewed schema.pbtxt to validate against instead of
+        inferring one.
+      fail_on_anomalies: Stop the run when validation finds anomalies (false: warn).
+      task: auto, classification or regression.
+      module_file: Python file defining preprocessing_fn(inputs), replacing the default.
+      epochs: Training epochs.
+      batch_size: Training batch size.
+      learning_rate: Adam learning rate.
+      hidden_units: Sizes of the hidden layers.
+      seed: Random seed; -1 for none.
+      thresholds: {metric: {"lower_bound": x, "upper_bound": y}} for blessing; empty
+        means the task's default.
+      beam_pipeline_args: Extra Apache Beam flags for the Beam steps.
+    """
     ingest_task = ingest(
         data_path=data_path,
         label=label,

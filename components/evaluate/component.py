@@ -24,22 +24,29 @@ def evaluate(
 ):
     """Evaluate the model on the eval split with TFMA and decide whether it is blessed.
 
-    Inputs:
-      model: the SavedModel from train; examples: raw examples (eval split used).
-      schema, statistics, transform_graph: upstream artifacts (slices and label mapping).
-      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}; empty means the
+    Args:
+      model: The SavedModel from train.
+      examples: The raw examples from ingest (the eval split is used).
+      schema: The output of schema.
+      statistics: The output of statistics (which features to slice on).
+      transform_graph: The output of transform (task and classes).
+      evaluation: Output. The TFMA output folder (tfma.load_eval_result reads it) and
+        evaluation.json.
+      blessing: Output. A BLESSED or NOT_BLESSED file and blessing.json with the
+        reasons; metadata blessed and reasons.
+      metrics: Output. Overall metrics (accuracy and loss, or mean squared error, ...).
+      classification_metrics: Output. The confusion matrix, and the ROC curve for
+        binary labels.
+      evaluation_report: Output. Markdown table of metrics per slice and the decision.
+      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}. Empty means the
         task's default (classification: accuracy >= 0.6; regression:
-        squared_pearson_correlation >= 0.1). The model is blessed only if every
-        threshold holds on the overall slice and on every slice.
-      beam_pipeline_args: extra Apache Beam flags.
-    Outputs:
-      evaluation: the TFMA output folder (tfma.load_eval_result reads it) and evaluation.json.
-      blessing: BLESSED or NOT_BLESSED file, blessing.json with the reasons; metadata blessed.
-      metrics: overall metrics (accuracy, loss / mean squared error, ...).
-      classification_metrics: confusion matrix (and ROC for binary labels).
-      evaluation_report: Markdown table of metrics per slice and the blessing decision.
-    Fails when:
-      a threshold names a metric that is not computed, or has a bad bound.
+        squared_pearson_correlation >= 0.1). Blessed only if every threshold holds on
+        the overall slice and on every categorical slice.
+      beam_pipeline_args: Extra Apache Beam flags.
+
+    Raises:
+      ConfigurationError: A threshold names a metric that is not computed, or has a
+        bound other than lower_bound/upper_bound.
     """
     from components.evaluate.runtime import evaluate as run_evaluate
 

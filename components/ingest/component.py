@@ -18,19 +18,19 @@ def ingest(
 ):
     """Read CSV, Parquet or TFRecord files into tf.Example TFRecords split into train and eval.
 
-    Inputs:
-      data_path: a file, folder or glob, local or gs:// (for example gs://bucket/data/*.csv).
-      label: a column that must exist (checked before reading the data); may be empty.
-      train_ratio: fraction of rows assigned to train by a deterministic content hash.
+    Args:
+      data_path: A file, folder or glob, local or gs:// (for example gs://bucket/data/*.csv).
+      examples: Output. Split-train/ and Split-eval/ folders of gzip TFRecords (TFX
+        layout); metadata split_row_counts, format and columns.
+      label: A column that must exist, checked before any data is read; may be empty.
+      train_ratio: Fraction of rows assigned to train by a deterministic content hash.
       input_format: csv, parquet, tfrecord, or auto (from the file extension).
-      beam_pipeline_args: extra Apache Beam flags, for example --runner=DataflowRunner.
-    Outputs:
-      examples: Split-train/ and Split-eval/ folders of gzip TFRecords (TFX layout);
-        metadata split_row_counts, format, columns.
-    Fails when:
-      nothing matches data_path, the files are empty or header-only, CSV headers
-      differ between files, a row has the wrong number of fields, the label column
-      is missing, or a split ends up empty. The message names the file and row.
+      beam_pipeline_args: Extra Apache Beam flags, for example --runner=DataflowRunner.
+
+    Raises:
+      DataError: Nothing matches data_path, the files are empty or header-only, CSV
+        headers differ between files, a row has the wrong number of fields, the label
+        column is missing, or a split ends up empty. The message names the file and row.
     """
     from components.ingest.runtime import ingest as run_ingest
 

@@ -103,7 +103,11 @@ def _make_example(values: Dict[str, object]):
 
 
 def split_of(serialized: bytes, train_ratio: float) -> str:
-    """Deterministic split assignment from the content of a serialized example."""
+    """Deterministic split assignment from the content of a serialized example.
+
+    ``serialized`` must come from ``SerializeToString(deterministic=True)``, so the
+    same row gives the same bytes (and split) in every process and on every runner.
+    """
     bucket = int.from_bytes(hashlib.md5(serialized).digest()[:8], "little") % _HASH_BUCKETS
     return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
 
@@ -144,7 +148,7 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str]):
             if cell == "" or kind == UNKNOWN:
                 continue
             values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
-        return _make_example(values).SerializeToString()
+        return _make_example(values).SerializeToString(deterministic=True)
 
     rows = (
         pipeline
@@ -161,7 +165,7 @@ def _parquet_pcollection(pipeline, files: Sequence[str]):
 
     def rows_of(table):
         for row in table.to_pylist():
-            yield _make_example(row).SerializeToString()
+            yield _make_example(row).SerializeToString(deterministic=True)
 
     return (
         pipeline
@@ -175,20 +179,21 @@ def _tfrecord_pcollection(pipeline, pattern: str):
     import apache_beam as beam
     import tensorflow as tf
 
-    def check(record: bytes):
+    def canonical(record: bytes) -> bytes:
         try:
-            tf.train.Example.FromString(record)
+            example = tf.train.Example.FromString(record)
         except Exception as error:
             raise DataError(
                 f"{pattern}: a record is not a serialized tf.Example ({error}). "
                 "TFRecord input must hold tf.Example protos."
             ) from None
-        return record
+        # Deterministic serialization (sorted feature keys) makes the hash split stable.
+        return example.SerializeToString(deterministic=True)
 
     return (
         pipeline
         | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
-        | "CheckExample" >> beam.Map(check)
+        | "CheckExample" >> beam.Map(canonical)
     )
 
 

@@ -14,17 +14,19 @@ def push(
 ) -> str:
     """Push a blessed model to <serving_model_dir>/<integer version>/ (TF Serving layout).
 
-    Inputs:
-      model: the SavedModel from train; blessing: the output of evaluate.
-      serving_model_dir: the base folder (local or gs://). Nothing is pushed unless the
-        blessing says BLESSED; an existing version is never overwritten; locally the
-        copy is written aside and renamed into place.
-    Outputs:
-      pushed_model: points at the pushed version (metadata pushed, pushed_destination,
-        pushed_version); metadata pushed=false when nothing was pushed.
-      Returns the pushed folder, or "" when the model was not blessed.
-    Fails when:
-      serving_model_dir is empty, or the model folder holds no SavedModel.
+    Args:
+      model: The SavedModel from train.
+      blessing: The blessing from evaluate; nothing is pushed unless it says BLESSED.
+      pushed_model: Output. Points at the pushed version; metadata pushed,
+        pushed_destination, pushed_version (pushed false when not blessed).
+      serving_model_dir: The base folder, local or gs://. An existing version is never
+        overwritten; locally the copy is written aside and renamed into place.
+
+    Returns:
+      The pushed version folder, or "" when the model was not blessed.
+
+    Raises:
+      ConfigurationError: serving_model_dir is empty, or the model holds no SavedModel.
     """
     from components.evaluate.runtime import is_blessed
     from components.push.runtime import push_model

@@ -14,16 +14,17 @@ def schema(
 ):
     """Infer a TFDV schema from the train statistics, or take a curated schema.pbtxt.
 
-    Inputs:
-      statistics: the output of statistics.
-      label: the label column; an inferred schema marks it absent at serving time.
-      curated_schema_path: a schema.pbtxt (local or gs://) to use instead of inferring one.
-    Outputs:
-      schema: schema.pbtxt (tensorflow_metadata Schema, text format); metadata source
-        (inferred or curated) and features.
-    Fails when:
-      the curated schema is missing or does not parse (the parse error is quoted), or
-      the label is not among the features.
+    Args:
+      statistics: The output of statistics.
+      schema: Output. schema.pbtxt (tensorflow_metadata Schema, text format); metadata
+        source (inferred or curated) and features.
+      label: The label column; an inferred schema marks it absent in the SERVING environment.
+      curated_schema_path: A schema.pbtxt (local or gs://) to use instead of inferring one.
+
+    Raises:
+      ConfigurationError: The curated schema is missing or does not parse (the parse
+        error is quoted).
+      DataError: The label is not among the features.
     """
     from components.schema.runtime import make_schema
 

@@ -16,15 +16,16 @@ def statistics(
 ):
     """Compute TFDV statistics of the train and eval splits on Apache Beam.
 
-    Inputs:
-      examples: the output of ingest.
-      beam_pipeline_args: extra Apache Beam flags.
-    Outputs:
-      statistics: Split-<split>/FeatureStats.pb (DatasetFeatureStatisticsList);
+    Args:
+      examples: The output of ingest.
+      statistics: Output. Split-<split>/FeatureStats.pb (DatasetFeatureStatisticsList);
         metadata split_row_counts and features.
-      statistics_view: a Facets HTML page, train beside eval, rendered by the KFP and Vertex UIs.
-    Fails when:
-      the examples cannot be read (a corrupt upstream artifact).
+      statistics_view: Output. A Facets HTML page, train beside eval, rendered by the
+        KFP and Vertex AI UIs.
+      beam_pipeline_args: Extra Apache Beam flags.
+
+    Raises:
+      Exception: The examples cannot be read (a corrupt upstream artifact).
     """
     from components.statistics.runtime import generate_statistics
 

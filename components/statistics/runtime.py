@@ -1,4 +1,5 @@
 """Statistics: TFDV statistics of every split, computed on Beam, plus a Facets HTML view."""
+import html as html_lib
 import logging
 from typing import Dict, Optional, Sequence
 
@@ -70,8 +71,14 @@ def write_statistics_html(stats_by_name: Dict[str, object], html_path: str) -> N
     names = list(stats_by_name)
     lhs = stats_by_name[names[0]]
     rhs = stats_by_name[names[1]] if len(names) > 1 else None
-    html = get_statistics_html(
+    facets = get_statistics_html(
         lhs, rhs, lhs_name=names[0], rhs_name=names[1] if rhs is not None else "rhs_statistics"
     )
+    title = "TFDV statistics: " + " vs ".join(names)
+    page = (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html_lib.escape(title)}</title></head>\n<body>\n"
+        f"<h3 style='font-family: sans-serif'>{html_lib.escape(title)}</h3>\n{facets}\n</body></html>\n"
+    )
     with open(html_path, "w", encoding="utf-8") as handle:
-        handle.write(html)
+        handle.write(page)

@@ -20,18 +20,22 @@ def train(
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
 
-    Inputs:
-      transform_graph, transformed_examples: outputs of transform.
-      epochs, batch_size, learning_rate, hidden_units: hyperparameters.
-      seed: random seed for weights and shuffling; -1 for none.
-    Outputs:
-      model: a SavedModel whose serving_default signature takes serialized raw
+    Args:
+      transform_graph: The transform graph from transform.
+      transformed_examples: The transformed examples from transform.
+      model: Output. A SavedModel whose serving_default signature takes serialized raw
         tf.Examples ("examples": string[N]) and returns probabilities, class_ids and
-        classes (classification) or predictions (regression); the transform graph is
-        inside, so serving cannot skew from training. metadata: the last epoch's
-        train and eval loss and metrics.
-    Fails when:
-      a hyperparameter is not positive.
+        classes (classification) or predictions (regression). The transform graph is
+        inside, so serving cannot skew from training. Metadata: the last epoch's train
+        and eval loss and metrics.
+      epochs: Passes over the train split.
+      batch_size: Examples per gradient step.
+      learning_rate: Adam learning rate.
+      hidden_units: Sizes of the hidden ReLU layers.
+      seed: Random seed for weights and shuffling; -1 for none.
+
+    Raises:
+      ConfigurationError: A hyperparameter is not positive.
     """
     from components.train.runtime import train as run_train
 

@@ -22,22 +22,28 @@ def transform(
 ):
     """Preprocess with TensorFlow Transform: analyze train, transform train and eval.
 
-    Inputs:
-      examples, schema, statistics: upstream artifacts.
-      anomalies: the validation result; taking it makes transform run only after the gate.
-      label: the label column.
-      task: auto (string label or small non-negative integer range -> classification,
-        otherwise regression), classification or regression.
-      module_file: optional Python file (local or gs://) defining preprocessing_fn(inputs);
-        default: z-scored numerics with mean imputation, vocabularies with an OOV bucket.
-      beam_pipeline_args: extra Apache Beam flags.
-    Outputs:
-      transform_graph: a TFTransformOutput folder plus task.json (label, task, classes);
-        metadata the same facts.
-      transformed_examples: Split-train/ and Split-eval/ TFRecords of transformed features.
-    Fails when:
-      the task is unknown, the module file is missing or lacks preprocessing_fn, the
-      label is not output as <label>_xf, or a classification label has one class only.
+    Args:
+      examples: The output of ingest.
+      schema: The output of schema.
+      statistics: The output of statistics (label type and range).
+      anomalies: The output of validate; taking it makes transform wait for the gate.
+      transform_graph: Output. A TFTransformOutput folder plus task.json (label, task,
+        classes); metadata the same facts.
+      transformed_examples: Output. Split-train/ and Split-eval/ TFRecords of the
+        transformed features.
+      label: The label column.
+      task: auto (a string label, or a non-negative integer label with at most 20
+        possible values, is classification; otherwise regression), classification or
+        regression.
+      module_file: Optional Python file (local or gs://) defining preprocessing_fn(inputs).
+        The default z-scores numeric features (missing values imputed with the mean)
+        and maps strings through vocabularies with an out-of-vocabulary bucket.
+      beam_pipeline_args: Extra Apache Beam flags.
+
+    Raises:
+      ConfigurationError: The task is unknown, the module file is missing or lacks
+        preprocessing_fn, or the label is not output as <label>_xf.
+      DataError: A classification label has a single class.
     """
     from components.transform.runtime import transform as run_transform
 

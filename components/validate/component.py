@@ -15,16 +15,17 @@ def validate(
 ):
     """Validate the statistics of every split against the schema with TFDV: the data gate.
 
-    Inputs:
-      statistics, schema: outputs of statistics and schema.
-      fail_on_anomalies: stop the run on any anomaly (default); false only warns.
-    Outputs:
-      anomalies: Split-<split>/SchemaDiff.pb (tensorflow_metadata Anomalies); metadata
-        anomaly_count and anomalies (split, feature, kinds, description, advice).
-      anomalies_report: a Markdown table of the anomalies with what to do about each.
-    Fails when:
-      anomalies are found and fail_on_anomalies is true. The message lists each split,
-      feature and anomaly; the report is written before failing.
+    Args:
+      statistics: The output of statistics.
+      schema: The output of schema.
+      anomalies: Output. Split-<split>/SchemaDiff.pb (tensorflow_metadata Anomalies);
+        metadata anomaly_count and anomalies (split, feature, kinds, description, advice).
+      anomalies_report: Output. A Markdown table of the anomalies and what to do about each.
+      fail_on_anomalies: Stop the run on any anomaly (default); false only warns.
+
+    Raises:
+      ValidationFailedError: Anomalies were found and fail_on_anomalies is true. The
+        message lists each split, feature and anomaly; the report is written first.
     """
     from components.validate.runtime import validate_statistics
 

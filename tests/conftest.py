@@ -1,0 +1,104 @@
+"""Shared fixtures: the runtime functions chained on small data, once per session.
+
+Each stage's unit tests assert on that stage's real outputs; the upstream stages
+run here through the same plain functions the components call (no KFP).
+"""
+import csv
+import os
+import sys
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PENGUINS = os.path.join(REPO_ROOT, "pipelines", "sample_data", "penguins.csv")
+FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures")
+
+
+def read_csv_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+class Run:
+    """Artifact folders of one chain of runtime calls."""
+
+    def __init__(self, root):
+        self.root = str(root)
+
+    def __getattr__(self, name):
+        return os.path.join(self.root, name)
+
+
+def run_chain(root, data_path, label, task="auto", epochs=15, until="evaluate"):
+    """ingest -> statistics -> schema -> validate -> transform -> train -> evaluate."""
+    from components.evaluate.runtime import evaluate
+    from components.ingest.runtime import ingest
+    from components.schema.runtime import make_schema
+    from components.statistics.runtime import generate_statistics
+    from components.train.runtime import train
+    from components.transform.runtime import transform
+    from components.validate.runtime import validate_statistics
+
+    run = Run(root)
+    run.ingest_result = ingest(data_path, run.examples, required_columns=[label])
+    run.statistics_result = generate_statistics(run.examples, run.statistics, html_path=os.path.join(run.root, "stats.html"))
+    run.schema_result = make_schema(run.statistics, run.schema, label=label)
+    run.validate_result = validate_statistics(run.statistics, run.schema, run.anomalies, os.path.join(run.root, "anomalies.md"))
+    if until == "validate":
+        return run
+    run.transform_result = transform(run.examples, run.schema, run.statistics, run.transform_graph, run.transformed_examples, label, task=task)
+    if until == "transform":
+        return run
+    run.train_result = train(run.transform_graph, run.transformed_examples, run.model, epochs=epochs)
+    if until == "train":
+        return run
+    run.evaluation = evaluate(
+        run.model, run.examples, run.schema, run.statistics, run.transform_graph, run.evaluation_dir, run.blessing,
+        report_path=os.path.join(run.root, "evaluation.md"),
+    )
+    return run
+
+
+@pytest.fixture(scope="session")
+def penguin_run(tmp_path_factory):
+    """The penguin species classifier, trained and evaluated through the runtime functions."""
+    return run_chain(tmp_path_factory.mktemp("penguins"), PENGUINS, "species")
+
+
+@pytest.fixture(scope="session")
+def regression_run(tmp_path_factory):
+    """A regression on the penguins: body mass (grams) from the other measurements."""
+    return run_chain(tmp_path_factory.mktemp("body_mass"), PENGUINS, "body_mass_g", epochs=30)
+
+
+def serialized_examples(rows, skip=()):
+    """Raw CSV rows (dicts of strings) as serialized tf.Examples, typed as ingest types them
+    (each column by the widest type of its cells)."""
+    from components.ingest.runtime import FLOAT, INT, STRING, UNKNOWN, _make_example, cell_type
+
+    types = {}
+    for row in rows:
+        for name, cell in row.items():
+            current = types.get(name, UNKNOWN)
+            types[name] = current if current == STRING else max(current, cell_type(cell))
+    examples = []
+    for row in rows:
+        values = {}
+        for name, cell in row.items():
+            if name in skip or cell == "":
+                continue
+            kind = types[name]
+            values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
+        examples.append(_make_example(values).SerializeToString())
+    return examples

@@ -1,0 +1,84 @@
+"""statistics, schema and validate: parsed TFDV protos and anomalies."""
+import os
+
+import pytest
+
+from components.common import layout
+from components.common.errors import ConfigurationError, DataError, ValidationFailedError
+from components.ingest.runtime import ingest
+from components.schema.runtime import load_schema, make_schema
+from components.statistics.runtime import generate_statistics, load_statistics
+from components.validate.runtime import validate_statistics
+from conftest import PENGUINS, read_csv_rows, write_csv
+
+
+def test_statistics_per_split_match_the_rows(penguin_run):
+    for split, rows in penguin_run.ingest_result["split_row_counts"].items():
+        stats = load_statistics(penguin_run.statistics, split).datasets[0]
+        assert stats.num_examples == rows
+        by_name = {f.path.step[0]: f for f in stats.features}
+        assert set(by_name) == {"species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "sex", "year"}
+        assert by_name["species"].string_stats.unique == 3
+        assert 150 < by_name["flipper_length_mm"].num_stats.mean < 250
+    html = open(os.path.join(penguin_run.root, "stats.html")).read()
+    assert html.startswith("<!DOCTYPE html>") and "facets-iframe" in html
+    assert "<title>TFDV statistics: train vs eval</title>" in html
+
+
+def test_inferred_schema_types_and_label_environment(penguin_run):
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = load_schema(layout.schema_path(penguin_run.schema))
+    features = {f.name: f for f in schema.feature}
+    assert features["species"].type == schema_pb2.BYTES
+    assert features["bill_length_mm"].type == schema_pb2.FLOAT
+    assert features["year"].type == schema_pb2.INT
+    assert "SERVING" in features["species"].not_in_environment
+    assert set(schema.default_environment) == {"TRAINING", "SERVING"}
+    assert penguin_run.validate_result == {"anomaly_count": 0, "anomalies": []}
+
+
+def test_curated_schema_is_used_and_bad_ones_are_rejected(tmp_path, penguin_run):
+    curated = layout.schema_path(penguin_run.schema)
+    result = make_schema(penguin_run.statistics, str(tmp_path / "curated"), label="species", curated_schema_path=curated)
+    assert result["source"] == "curated" and result["features"] == 8
+    broken = tmp_path / "broken.pbtxt"
+    broken.write_text("feature { name: 'x' type: NOT_A_TYPE }")
+    with pytest.raises(ConfigurationError, match="broken.pbtxt"):
+        make_schema(penguin_run.statistics, str(tmp_path / "b"), curated_schema_path=str(broken))
+    with pytest.raises(DataError, match="'wingspan' is not a feature"):
+        make_schema(penguin_run.statistics, str(tmp_path / "c"), label="wingspan")
+
+
+def _statistics_of(tmp_path, name, header, rows):
+    path = write_csv(tmp_path / f"{name}.csv", header, rows)
+    ingest(path, str(tmp_path / f"{name}_examples"), train_ratio=0.5)
+    generate_statistics(str(tmp_path / f"{name}_examples"), str(tmp_path / f"{name}_stats"))
+    return str(tmp_path / f"{name}_stats")
+
+
+def test_anomalies_name_the_feature_and_stop_the_run(tmp_path, penguin_run):
+    rows = read_csv_rows(PENGUINS)
+    header = list(rows[0])
+    # A new island the schema has never seen, and a numeric column written as text.
+    changed = [
+        [("Atlantis" if k == "island" and i % 2 else "heavy" if k == "body_mass_g" and i % 3 == 0 else r[k]) for k in header]
+        for i, r in enumerate(rows)
+    ]
+    stats = _statistics_of(tmp_path, "changed", header, changed)
+    report = tmp_path / "report.md"
+    with pytest.raises(ValidationFailedError) as raised:
+        validate_statistics(stats, penguin_run.schema, str(tmp_path / "anomalies"), str(report))
+    message = str(raised.value)
+    assert "feature 'island'" in message and "Atlantis" in message
+    assert "feature 'body_mass_g'" in message
+    table = report.read_text()
+    assert "| train | island |" in table and "what to do" in table
+
+    warned = validate_statistics(stats, penguin_run.schema, str(tmp_path / "anomalies2"), fail_on_anomalies=False)
+    assert {a["feature"] for a in warned["anomalies"]} >= {"island", "body_mass_g"}
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    with open(layout.anomalies_path(str(tmp_path / "anomalies2"), "train"), "rb") as handle:
+        parsed = anomalies_pb2.Anomalies.FromString(handle.read())
+    assert "island" in parsed.anomaly_info

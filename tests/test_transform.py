@@ -1,0 +1,44 @@
+"""transform: task inference, the default preprocessing, and the transformed data."""
+import pytest
+
+from components.common import layout
+from components.common.errors import ConfigurationError
+from components.schema.runtime import load_schema
+from components.statistics.runtime import load_statistics
+from components.transform.runtime import infer_task, read_task_info, transform
+
+
+def test_task_inference_from_label_type_and_range(penguin_run):
+    schema = load_schema(layout.schema_path(penguin_run.schema))
+    stats = load_statistics(penguin_run.statistics, "train")
+    assert infer_task(schema, stats, "species") == "classification"  # strings
+    assert infer_task(schema, stats, "bill_length_mm") == "regression"  # floats
+    assert infer_task(schema, stats, "year") == "classification"  # 2007..2009: few integers
+    assert infer_task(schema, stats, "body_mass_g") == "regression"  # wide integer range
+    assert infer_task(schema, stats, "species", "regression") == "regression"
+    with pytest.raises(ConfigurationError):
+        infer_task(schema, stats, "species", "ranking")
+
+
+def test_transform_outputs_class_ids_and_scaled_features(penguin_run):
+    import numpy as np
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    info = read_task_info(penguin_run.transform_graph)
+    assert info["task"] == "classification" and sorted(info["classes"]) == ["Adelie", "Chinstrap", "Gentoo"]
+    assert info["label_key"] == "species_xf" and "island_xf" in info["features"]
+    spec = tft.TFTransformOutput(penguin_run.transform_graph).transformed_feature_spec()
+    files = tf.io.gfile.glob(layout.examples_pattern(penguin_run.transformed_examples, "train"))
+    batch = next(iter(tf.data.TFRecordDataset(files, compression_type="GZIP").batch(1000).map(lambda x: tf.io.parse_example(x, spec))))
+    assert set(np.unique(batch["species_xf"].numpy())) == {0, 1, 2}
+    flipper = batch["flipper_length_mm_xf"].numpy()
+    assert abs(flipper.mean()) < 0.05 and abs(flipper.std() - 1) < 0.05  # z-scored on train
+    assert np.isfinite(batch["bill_length_mm_xf"].numpy()).all()  # missing values imputed
+    assert batch["island_xf"].numpy().max() <= 3  # 3 islands + 1 OOV bucket
+
+
+def test_regression_label_keeps_its_scale(regression_run):
+    info = read_task_info(regression_run.transform_graph)
+    assert info["task"] == "regression"
+    assert 3500 < info["label_mean"] < 5000 and 500 < info["label_std"] < 1200
