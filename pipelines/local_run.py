@@ -143,6 +143,7 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "run_dir": run_dir,
         "arguments": arguments,
         "rows": examples.get("split_row_counts"),
+        "rows_without_label": examples.get("rows_without_label"),
         "anomalies": anomalies.get("anomalies") if anomalies else None,
         "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
         "task": transform_graph.get("task"),
@@ -164,7 +165,11 @@ def human_summary(summary: Dict) -> str:
     """A few lines for the console."""
     lines = [f"Pipeline {summary['pipeline']} {summary['status'].upper()} in {summary['seconds']:.0f} s"]
     if summary.get("rows"):
-        lines.append("  rows: " + ", ".join(f"{k} {v}" for k, v in summary["rows"].items()))
+        dropped = summary.get("rows_without_label") or 0
+        lines.append(
+            "  rows: " + ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
+            + (f" ({dropped} without a label dropped)" if dropped else "")
+        )
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
     if summary.get("metrics"):

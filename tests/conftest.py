@@ -51,7 +51,7 @@ def run_chain(root, data_path, label, task="auto", epochs=15, until="evaluate"):
     from components.validate.runtime import validate_statistics
 
     run = Run(root)
-    run.ingest_result = ingest(data_path, run.examples, required_columns=[label])
+    run.ingest_result = ingest(data_path, run.examples, label=label)
     run.statistics_result = generate_statistics(run.examples, run.statistics, html_path=os.path.join(run.root, "stats.html"))
     run.schema_result = make_schema(run.statistics, run.schema, label=label)
     run.validate_result = validate_statistics(run.statistics, run.schema, run.anomalies, os.path.join(run.root, "anomalies.md"))

@@ -39,13 +39,20 @@ def test_empty_cells_become_missing_features(penguin_run):
     assert len(without_sex) == sum(1 for r in read_csv_rows(PENGUINS) if r["sex"] == "")
 
 
+def test_rows_without_a_label_are_dropped_and_counted(tmp_path):
+    without_sex = sum(1 for r in read_csv_rows(PENGUINS) if r["sex"] == "")
+    result = ingest(PENGUINS, str(tmp_path / "out"), label="sex")
+    assert without_sex > 0 and result["rows_without_label"] == without_sex
+    assert sum(result["split_row_counts"].values()) == 344 - without_sex
+
+
 def test_parquet_and_tfrecord_inputs(tmp_path, penguin_run):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table({"x": [float(i) for i in range(40)], "color": ["red", "blue"] * 20, "y": [i % 2 for i in range(40)]})
     pq.write_table(table, tmp_path / "data.parquet")
-    result = ingest(str(tmp_path / "data.parquet"), str(tmp_path / "from_parquet"), required_columns=["y"])
+    result = ingest(str(tmp_path / "data.parquet"), str(tmp_path / "from_parquet"), label="y")
     assert result["format"] == "parquet" and sum(result["split_row_counts"].values()) == 40
     example = read_examples(str(tmp_path / "from_parquet"), "train")[0].features.feature
     assert example["color"].bytes_list.value and example["x"].float_list.value and example["y"].int64_list.value
@@ -60,7 +67,7 @@ def test_glob_of_csv_files(tmp_path):
     rows = [[i, f"c{i % 3}", i % 2] for i in range(30)]
     write_csv(tmp_path / "part1.csv", ["x", "cat", "y"], rows[:15])
     write_csv(tmp_path / "part2.csv", ["x", "cat", "y"], rows[15:])
-    result = ingest(str(tmp_path / "part*.csv"), str(tmp_path / "out"), required_columns=["y"])
+    result = ingest(str(tmp_path / "part*.csv"), str(tmp_path / "out"), label="y")
     assert result["files"] == 2 and sum(result["split_row_counts"].values()) == 30
 
 
@@ -70,7 +77,7 @@ def test_glob_of_csv_files(tmp_path):
         ("empty.csv", "", "matches only empty files"),
         ("header_only.csv", "a,b,label\n", "holds no data rows"),
         ("ragged.csv", "a,b,label\n1,2,x\n3,4\n5,6,y\n", "ragged.csv: a row has 2 fields but the header has 3"),
-        ("no_label.csv", "a,b,c\n1,2,3\n", "Column(s) label not found in"),
+        ("no_label.csv", "a,b,c\n1,2,3\n", "Column 'label' not found in"),
         ("blank_header.csv", "\n1,2,3\n", "the first line must be the header"),
     ],
 )
@@ -79,7 +86,7 @@ def test_bad_csv_input_names_the_file_and_problem(tmp_path, name, content, needl
     path.write_text(content)
     before = path.read_bytes()
     with pytest.raises(DataError) as raised:
-        ingest(str(path), str(tmp_path / "out"), required_columns=["label"])
+        ingest(str(path), str(tmp_path / "out"), label="label")
     assert needle in str(raised.value)
     assert path.read_bytes() == before  # the input is untouched
 

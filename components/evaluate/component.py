@@ -41,7 +41,7 @@ def evaluate(
       thresholds: {metric: {"lower_bound": x, "upper_bound": y}}. Empty means the
         task's default (classification: accuracy >= 0.6; regression:
         squared_pearson_correlation >= 0.1). Blessed only if every threshold holds on
-        the overall slice and on every categorical slice.
+        the overall slice; slices are reported, not gated on.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:

@@ -66,7 +66,7 @@ def build_eval_config(
     slice_features: Sequence[str],
     thresholds: Dict[str, Dict[str, float]],
 ):
-    """An EvalConfig: overall slice plus one per feature, with thresholds on named metrics.
+    """An EvalConfig: overall slice plus one per feature, thresholds on the overall slice.
 
     Raises ConfigurationError when a threshold names a metric that is not computed.
     """
@@ -98,7 +98,12 @@ def build_eval_config(
         for metric in group:
             config = tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
             if metric["name"] in thresholds:
-                config.threshold.CopyFrom(_threshold(thresholds[metric["name"]]))
+                # Judged on the overall slice: small slices are reported, not gated on.
+                config.per_slice_thresholds.append(
+                    tfma.PerSliceMetricThreshold(
+                        slicing_specs=[tfma.SlicingSpec()], threshold=_threshold(thresholds[metric["name"]])
+                    )
+                )
             configs.append(config)
         spec = tfma.MetricsSpec(metrics=configs)
         if index == 1:

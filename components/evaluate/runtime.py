@@ -53,46 +53,47 @@ def flatten_metrics(metrics_by_output: Dict) -> Dict[str, float]:
     return flat
 
 
-def confusion_matrix(plots, classes: Sequence[str]) -> Optional[List[List[float]]]:
-    """The overall multi-class confusion matrix (rows: actual, columns: predicted)."""
+def _overall_plot(plots, plot_name: str) -> List[Dict]:
+    """The matrices of one plot on the overall slice (empty when absent)."""
     for slice_key, plot in plots:
         if slice_key:
             continue
         for sub_keys in plot.values():
             for data in sub_keys.values():
-                matrices = data.get("multiClassConfusionMatrixAtThresholds", {}).get("matrices", [])
-                if not matrices:
-                    continue
-                size = len(classes)
-                matrix = [[0.0] * size for _ in range(size)]
-                for entry in matrices[0].get("entries", []):
-                    actual = int(entry.get("actualClassId", 0))
-                    predicted = int(entry.get("predictedClassId", 0))
-                    if 0 <= actual < size and 0 <= predicted < size:
-                        matrix[actual][predicted] = float(entry.get("numWeightedExamples", 0.0))
-                return matrix
-    return None
+                matrices = data.get(plot_name, {}).get("matrices", [])
+                if matrices:
+                    return matrices
+    return []
+
+
+def confusion_matrix(plots, classes: Sequence[str]) -> Optional[List[List[float]]]:
+    """The overall multi-class confusion matrix (rows: actual, columns: predicted)."""
+    matrices = _overall_plot(plots, "multiClassConfusionMatrixAtThresholds")
+    if not matrices:
+        return None
+    size = len(classes)
+    matrix = [[0.0] * size for _ in range(size)]
+    for entry in matrices[0].get("entries", []):
+        actual = int(entry.get("actualClassId", 0))
+        predicted = int(entry.get("predictedClassId", 0))
+        if 0 <= actual < size and 0 <= predicted < size:
+            matrix[actual][predicted] = float(entry.get("numWeightedExamples", 0.0))
+    return matrix
 
 
 def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
     """(fpr, tpr, thresholds) of the positive class, for binary classifiers."""
-    for slice_key, plot in plots:
-        if slice_key:
-            continue
-        for sub_keys in plot.values():
-            for data in sub_keys.values():
-                matrices = data.get("confusionMatrixAtThresholds", {}).get("matrices", [])
-                if not matrices:
-                    continue
-                fpr, tpr, thresholds = [], [], []
-                for m in matrices:
-                    tp, fp = m.get("truePositives", 0.0), m.get("falsePositives", 0.0)
-                    tn, fn = m.get("trueNegatives", 0.0), m.get("falseNegatives", 0.0)
-                    fpr.append(fp / (fp + tn) if fp + tn else 0.0)
-                    tpr.append(tp / (tp + fn) if tp + fn else 0.0)
-                    thresholds.append(float(m.get("threshold", 0.0)))
-                return fpr, tpr, thresholds
-    return None
+    matrices = _overall_plot(plots, "confusionMatrixAtThresholds")
+    if not matrices:
+        return None
+    fpr, tpr, thresholds = [], [], []
+    for m in matrices:
+        tp, fp = m.get("truePositives", 0.0), m.get("falsePositives", 0.0)
+        tn, fn = m.get("trueNegatives", 0.0), m.get("falseNegatives", 0.0)
+        fpr.append(fp / (fp + tn) if fp + tn else 0.0)
+        tpr.append(tp / (tp + fn) if tp + fn else 0.0)
+        thresholds.append(float(m.get("threshold", 0.0)))
+    return fpr, tpr, thresholds
 
 
 def failure_reasons(validation_result) -> List[str]:

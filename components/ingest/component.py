@@ -22,7 +22,8 @@ def ingest(
       data_path: A file, folder or glob, local or gs:// (for example gs://bucket/data/*.csv).
       examples: Output. Split-train/ and Split-eval/ folders of gzip TFRecords (TFX
         layout); metadata split_row_counts, format and columns.
-      label: A column that must exist, checked before any data is read; may be empty.
+      label: The label column: it must exist, and rows without a label value are
+        dropped (counted in metadata rows_without_label). Empty for unlabelled data.
       train_ratio: Fraction of rows assigned to train by a deterministic content hash.
       input_format: csv, parquet, tfrecord, or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags, for example --runner=DataflowRunner.
@@ -39,7 +40,7 @@ def ingest(
         output_uri=examples.path,
         train_ratio=train_ratio,
         input_format=input_format,
-        required_columns=[label] if label else [],
+        label=label,
         beam_pipeline_args=beam_pipeline_args,
     )
     examples.metadata.update(result)

@@ -102,6 +102,17 @@ def _make_example(values: Dict[str, object]):
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
+def _missing(value) -> bool:
+    """An empty cell, None or NaN: no value."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, str):
+        return value.strip().lower() == "nan"
+    return False
+
+
 def split_of(serialized: bytes, train_ratio: float) -> str:
     """Deterministic split assignment from the content of a serialized example.
 
@@ -112,8 +123,11 @@ def split_of(serialized: bytes, train_ratio: float) -> str:
     return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
 
 
-def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str]):
-    """CSV rows -> serialized tf.Examples, with column types inferred over all rows."""
+def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped):
+    """CSV rows -> serialized tf.Examples, with column types inferred over all rows.
+
+    Rows whose label cell is empty or NaN are dropped (and counted in ``dropped``).
+    """
     import apache_beam as beam
 
     def parse(file_and_line):
@@ -142,13 +156,18 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str]):
         def extract_output(self, acc):
             return acc
 
+    label_index = columns.index(label) if label else -1
+
     def to_example(cells, types):
+        if label_index >= 0 and _missing(cells[label_index]):
+            dropped.inc()
+            return
         values = {}
         for name, cell, kind in zip(columns, cells, types):
             if cell == "" or kind == UNKNOWN:
                 continue
             values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
-        return _make_example(values).SerializeToString(deterministic=True)
+        yield _make_example(values).SerializeToString(deterministic=True)
 
     rows = (
         pipeline
@@ -157,14 +176,22 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str]):
         | "ParseCsv" >> beam.FlatMap(parse)
     )
     types = rows | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
-    return rows | "ToExample" >> beam.Map(to_example, types=beam.pvalue.AsSingleton(types))
+    return rows | "ToExample" >> beam.FlatMap(to_example, types=beam.pvalue.AsSingleton(types))
 
 
-def _parquet_pcollection(pipeline, files: Sequence[str]):
+def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped):
     import apache_beam as beam
 
     def rows_of(table):
+        if label and label not in table.column_names:
+            raise DataError(
+                f"Column {label!r} not found in the Parquet data ({', '.join(files[:3])}); its columns are "
+                f"{', '.join(table.column_names)}. Pass the right --label for this data."
+            )
         for row in table.to_pylist():
+            if label and _missing(row[label]):
+                dropped.inc()
+                continue
             yield _make_example(row).SerializeToString(deterministic=True)
 
     return (
@@ -175,11 +202,11 @@ def _parquet_pcollection(pipeline, files: Sequence[str]):
     )
 
 
-def _tfrecord_pcollection(pipeline, pattern: str):
+def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped):
     import apache_beam as beam
     import tensorflow as tf
 
-    def canonical(record: bytes) -> bytes:
+    def canonical(record: bytes):
         try:
             example = tf.train.Example.FromString(record)
         except Exception as error:
@@ -187,13 +214,16 @@ def _tfrecord_pcollection(pipeline, pattern: str):
                 f"{pattern}: a record is not a serialized tf.Example ({error}). "
                 "TFRecord input must hold tf.Example protos."
             ) from None
+        if label and label not in example.features.feature:
+            dropped.inc()
+            return
         # Deterministic serialization (sorted feature keys) makes the hash split stable.
-        return example.SerializeToString(deterministic=True)
+        yield example.SerializeToString(deterministic=True)
 
     return (
         pipeline
         | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
-        | "CheckExample" >> beam.Map(canonical)
+        | "CheckExample" >> beam.FlatMap(canonical)
     )
 
 
@@ -202,7 +232,7 @@ def ingest(
     output_uri: str,
     train_ratio: float = 0.8,
     input_format: str = "auto",
-    required_columns: Optional[Sequence[str]] = None,
+    label: str = "",
     beam_pipeline_args: Optional[Sequence[str]] = None,
 ) -> Dict[str, object]:
     """Convert tabular files into tf.Example TFRecords split into train and eval.
@@ -212,12 +242,15 @@ def ingest(
       output_uri: the examples artifact folder; gets ``Split-train`` and ``Split-eval``.
       train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1).
       input_format: ``csv``, ``parquet``, ``tfrecord`` or ``auto`` (from the extension).
-      required_columns: columns that must exist (for example the label), checked
-        before any data is read for CSV input.
+      label: the label column, or "" for unlabelled data. It must exist (checked
+        before any data is read for CSV input); rows without a label value (empty,
+        null or NaN) are dropped, counted and reported, since they can be neither
+        trained nor evaluated on.
       beam_pipeline_args: extra Beam flags.
 
     Returns:
-      ``{"format", "files", "columns", "split_row_counts": {split: rows}}``.
+      ``{"format", "files", "columns", "split_row_counts": {split: rows},
+      "rows_without_label": n}``.
 
     Raises:
       DataError: no file matches, files are empty, a CSV header is missing or
@@ -242,14 +275,14 @@ def ingest(
                     f"{other} has a different header from {files[0]}; all CSV files of one "
                     "dataset must have the same columns in the same order."
                 )
-        missing = [c for c in (required_columns or []) if c and c not in columns]
-        if missing:
+        if label and label not in columns:
             raise DataError(
-                f"Column(s) {', '.join(missing)} not found in {files[0]}; its columns are "
-                f"{', '.join(columns)}. Pass the right --label (or column name) for this data."
+                f"Column {label!r} not found in {files[0]}; its columns are "
+                f"{', '.join(columns)}. Pass the right --label for this data."
             )
 
     counters = {split: Metrics.counter("ingest", f"rows_{split}") for split in layout.SPLITS}
+    dropped = Metrics.counter("ingest", "rows_without_label")
 
     def assign(serialized: bytes, num_partitions: int) -> int:
         split = split_of(serialized, train_ratio)
@@ -259,11 +292,11 @@ def ingest(
     options = pipeline_options(beam_pipeline_args)
     with beam.Pipeline(options=options) as pipeline:
         if fmt == "csv":
-            examples = _csv_pcollection(pipeline, files, columns)
+            examples = _csv_pcollection(pipeline, files, columns, label, dropped)
         elif fmt == "parquet":
-            examples = _parquet_pcollection(pipeline, files)
+            examples = _parquet_pcollection(pipeline, files, label, dropped)
         else:
-            examples = _tfrecord_pcollection(pipeline, data_path)
+            examples = _tfrecord_pcollection(pipeline, data_path, label, dropped)
         partitions = examples | "HashSplit" >> beam.Partition(assign, len(layout.SPLITS))
         for split, part in zip(layout.SPLITS, partitions):
             _ = part | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
@@ -271,14 +304,27 @@ def ingest(
                 file_name_suffix=".gz",
             )
     result = pipeline.result
-    counts = {}
-    for split in layout.SPLITS:
-        found = result.metrics().query(MetricsFilter().with_name(f"rows_{split}"))["counters"]
-        counts[split] = int(sum(c.committed or c.attempted or 0 for c in found))
+
+    def counter(name: str) -> int:
+        found = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+        return int(sum(c.committed or c.attempted or 0 for c in found))
+
+    counts = {split: counter(f"rows_{split}") for split in layout.SPLITS}
+    without_label = counter("rows_without_label")
     if sum(counts.values()) == 0:
+        if without_label:
+            raise DataError(
+                f"No row of {data_path} has a value in the label column {label!r} "
+                f"({without_label} rows read). Check the label column."
+            )
         raise DataError(
             f"{data_path} holds no data rows ({len(files)} file(s) read). "
             "Check that the files contain rows below the header."
+        )
+    if without_label:
+        logger.warning(
+            "Dropped %d row(s) of %s with no value in the label column %r; they cannot be "
+            "trained or evaluated on.", without_label, data_path, label,
         )
     for split, rows in counts.items():
         if rows == 0:
@@ -287,4 +333,10 @@ def ingest(
                 f"the hash split cannot fill both. Provide more rows or change train_ratio."
             )
     logger.info("Ingested %s rows from %d %s file(s): %s", sum(counts.values()), len(files), fmt, counts)
-    return {"format": fmt, "files": len(files), "columns": columns, "split_row_counts": counts}
+    return {
+        "format": fmt,
+        "files": len(files),
+        "columns": columns,
+        "split_row_counts": counts,
+        "rows_without_label": without_label,
+    }

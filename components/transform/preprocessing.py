@@ -9,6 +9,7 @@ Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf`
 Features with more than one value per row are left out (write a user
 ``preprocessing_fn`` to handle them).
 """
+import re
 from typing import Callable, Dict, List
 
 TRANSFORMED_SUFFIX = "_xf"
@@ -20,8 +21,13 @@ def transformed_name(name: str) -> str:
     return name + TRANSFORMED_SUFFIX
 
 
+def scope_name(feature: str) -> str:
+    """A TensorFlow-safe name for a feature (column names may hold spaces and the like)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", feature)
+
+
 def vocabulary_name(feature: str) -> str:
-    return f"vocab_{feature}"
+    return f"vocab_{scope_name(feature)}"
 
 
 def univalent_features(schema) -> List[str]:
@@ -75,22 +81,25 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
                 if task == "classification":
                     as_text = raw if raw.dtype == tf.string else tf.strings.as_string(raw)
                     outputs[transformed_name(name)] = tft.compute_and_apply_vocabulary(
-                        _to_dense(as_text, ""), vocab_filename=LABEL_VOCABULARY
+                        _to_dense(as_text, ""), vocab_filename=LABEL_VOCABULARY, name="label_vocabulary"
                     )
                 else:
                     outputs[transformed_name(name)] = _to_dense(tf.cast(raw, tf.float32), 0.0)
             elif types[name] == schema_pb2.BYTES:
                 outputs[transformed_name(name)] = tft.compute_and_apply_vocabulary(
-                    _to_dense(raw, ""), num_oov_buckets=NUM_OOV_BUCKETS, vocab_filename=vocabulary_name(name)
+                    _to_dense(raw, ""),
+                    num_oov_buckets=NUM_OOV_BUCKETS,
+                    vocab_filename=vocabulary_name(name),
+                    name=f"vocabulary_{scope_name(name)}",
                 )
             else:
                 values = tf.cast(raw, tf.float32)
                 present = _present_values(values)
                 finite = tf.boolean_mask(present, tf.math.is_finite(present))
-                mean = tft.mean(finite)
+                mean = tft.mean(finite, name=f"mean_{scope_name(name)}")
                 dense = _to_dense(values, float("nan"))
                 imputed = tf.where(tf.math.is_finite(dense), dense, mean)
-                outputs[transformed_name(name)] = tft.scale_to_z_score(imputed)
+                outputs[transformed_name(name)] = tft.scale_to_z_score(imputed, name=f"z_score_{scope_name(name)}")
         return outputs
 
     return preprocessing_fn

@@ -1,0 +1,41 @@
+"""CLI parsing and the local runner's log reading (no pipeline run)."""
+import pytest
+
+from pipelines.cli import parse_params
+from pipelines.local_run import find_error, human_summary
+
+
+def test_params_are_json_when_they_parse():
+    allowed = ["epochs", "hidden_units", "thresholds", "task"]
+    params = parse_params(
+        ["epochs=5", "hidden_units=[16, 8]", 'thresholds={"accuracy": {"lower_bound": 0.9}}', "task=regression"], allowed
+    )
+    assert params == {"epochs": 5, "hidden_units": [16, 8], "thresholds": {"accuracy": {"lower_bound": 0.9}}, "task": "regression"}
+
+
+def test_unknown_param_lists_the_valid_ones():
+    with pytest.raises(SystemExit, match="Parameters: epochs"):
+        parse_params(["epoch=5"], ["epochs"])
+
+
+def test_user_error_is_found_in_a_task_log():
+    log = [
+        "    Traceback (most recent call last):",
+        "      File \"x.py\", line 1, in <module>",
+        "    components.common.errors.ValidationFailedError: Data validation found 1 anomaly:",
+        "      - split 'eval', feature 'island': ENUM_TYPE_UNEXPECTED_STRING_VALUES: Unexpected values",
+        "    The run stops here.",
+        "",
+        "12:00:00.000 - ERROR - Task 'validate' finished with status FAILURE",
+    ]
+    error = find_error(log)
+    assert error["type"] == "ValidationFailedError"
+    assert "feature 'island'" in error["message"] and "The run stops here." in error["message"]
+
+
+def test_human_summary_of_a_failure_names_task_and_error():
+    text = human_summary(
+        {"pipeline": "training", "status": "failed", "seconds": 3, "failed_task": "ingest",
+         "error": {"type": "DataError", "message": "Column label not found"}, "run_dir": "/r", "log": "/r/run.log"}
+    )
+    assert "FAILED" in text and "failed at: ingest" in text and "DataError: Column label not found" in text

@@ -1,0 +1,72 @@
+"""The training pipeline run by kfp's local runner, each task in its own process."""
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import PENGUINS, read_csv_rows, serialized_examples
+
+pytestmark = pytest.mark.slow
+
+
+def _run(workdir, data=PENGUINS, label="species", **params):
+    from pipelines import training
+    from pipelines.local_run import run_locally
+
+    arguments = {"data_path": data, "label": label, "serving_model_dir": os.path.join(workdir, "serving"), **params}
+    summary = run_locally(training, arguments, str(workdir))
+    assert json.load(open(os.path.join(workdir, "summary.json"))) == json.loads(json.dumps(summary))
+    return summary
+
+
+def test_penguins_train_bless_push_and_serve(tmp_path):
+    import tensorflow as tf
+
+    summary = _run(tmp_path)
+    assert summary["status"] == "succeeded", summary
+    assert summary["rows"]["train"] + summary["rows"]["eval"] == 344
+    assert summary["anomaly_count"] == 0 and summary["task"] == "classification"
+    assert summary["metrics"]["accuracy"] >= 0.9 and summary["blessed"] is True
+    assert set(summary["task_seconds"]) == {"ingest", "statistics", "schema", "validate", "transform", "train", "evaluate", "push"}
+    pushed = summary["pushed_model"]
+    assert os.path.dirname(pushed) == os.path.join(tmp_path, "serving") and os.path.basename(pushed).isdigit()
+
+    rows = read_csv_rows(PENGUINS)
+    model = tf.saved_model.load(pushed)
+    outputs = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    probabilities = outputs["probabilities"].numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    accuracy = np.mean([c.decode() == r["species"] for c, r in zip(outputs["classes"].numpy(), rows)])
+    assert accuracy >= 0.9
+
+
+def test_regression_target_on_the_same_pipeline(tmp_path):
+    summary = _run(tmp_path, label="body_mass_g", epochs=40)
+    assert summary["status"] == "succeeded", summary
+    assert summary["task"] == "regression"
+    metrics = summary["metrics"]
+    assert metrics["squared_pearson_correlation"] > 0.5
+    assert metrics["mean_absolute_error"] < 600  # grams; the label's spread is ~800
+    assert summary["blessed"] is True and summary["pushed_model"]
+
+
+def test_bad_label_stops_at_ingest_and_pushes_nothing(tmp_path):
+    before = open(PENGUINS, "rb").read()
+    summary = _run(tmp_path, label="wingspan")
+    assert summary["status"] == "failed" and summary["failed_task"] == "ingest"
+    assert summary["error"]["type"] == "DataError"
+    assert "wingspan" in summary["error"]["message"] and "penguins.csv" in summary["error"]["message"]
+    assert summary["pushed_model"] is None and not os.path.exists(os.path.join(tmp_path, "serving"))
+    assert open(PENGUINS, "rb").read() == before
+
+
+def test_unreachable_threshold_trains_but_pushes_nothing(tmp_path):
+    summary = _run(tmp_path, label="sex", thresholds={"accuracy": {"lower_bound": 0.999}}, epochs=5)
+    assert summary["status"] == "succeeded", summary
+    assert summary["task"] == "classification" and sorted(summary["classes"]) == ["female", "male"]
+    assert summary["rows_without_label"] == 11 and sum(summary["rows"].values()) == 333
+    assert "auc" in summary["metrics"]  # binary labels get the positive-class metrics
+    assert summary["blessed"] is False and summary["pushed_model"] is None
+    assert any("accuracy" in reason for reason in summary["blessing_reasons"])
