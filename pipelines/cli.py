@@ -55,7 +55,7 @@ def _run(args) -> int:
     }
     arguments.update(parse_params(args.param or [], pipeline_parameters(pipeline)))
     print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']} (label {arguments['label']!r})")
-    summary = run_locally(pipeline, arguments, workdir, verbose=args.verbose)
+    summary = run_locally(pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold)
     print()
     print(human_summary(summary))
     print(f"  summary: {os.path.join(workdir, 'summary.json')}")
@@ -93,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where runs, models and summary.json go")
     run.add_argument("--serving-model-dir", help="push destination (default: WORKDIR/serving_model)")
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="any pipeline parameter; JSON values allowed")
-    run.add_argument("--verbose", action="store_true", help="also show TensorFlow's start-up messages")
+    run.add_argument("--verbose", action="store_true", help="show every task's log, not only progress")
+    run.add_argument(
+        "--cold", action="store_true",
+        help="start every task as a fresh python3 process (no warm worker); slower, as in kfp's own runner",
+    )
     run.set_defaults(handler=_run)
 
     comp = commands.add_parser("compile", help="compile every pipeline and component to KFP IR YAML")

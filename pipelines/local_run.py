@@ -6,6 +6,7 @@ console shows progress lines per task and the tasks' warnings (``verbose`` shows
 every log line except TensorFlow's start-up noise; the run log keeps everything) and ends with a short summary; ``summary.json`` holds
 the same facts for machines.
 """
+import contextlib
 import datetime
 import json
 import os
@@ -13,6 +14,8 @@ import re
 import sys
 import time
 from typing import Dict, List, Optional
+
+from pipelines.warm_worker import WarmWorker
 
 RUN_LOG = "run.log"
 SUMMARY = "summary.json"
@@ -189,11 +192,16 @@ def human_summary(summary: Dict) -> str:
     return "\n".join(lines)
 
 
-def run_locally(pipeline, arguments: Dict[str, object], workdir: str, verbose: bool = False) -> Dict:
+def run_locally(
+    pipeline, arguments: Dict[str, object], workdir: str, verbose: bool = False, warm: bool = True
+) -> Dict:
     """Run ``pipeline(**arguments)`` with kfp.local under ``workdir`` and return the summary.
 
     Writes ``<workdir>/summary.json`` (and a copy plus ``run.log`` in the run folder).
     Never raises for a failed task: the summary says which task failed and why.
+    With ``warm`` (the default) tasks are forked from a worker that imported
+    TensorFlow once (``pipelines.warm_worker``); without it each task is a cold
+    ``python3`` process, exactly as kfp's SubprocessRunner makes it.
     """
     import warnings
 
@@ -212,16 +220,21 @@ def run_locally(pipeline, arguments: Dict[str, object], workdir: str, verbose: b
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     log_path = os.path.join(workdir, f"{pipeline.name}-{stamp}.log")
     started_wall, started = time.time(), time.monotonic()
-    with open(log_path, "w", encoding="utf-8") as log_handle:
+    worker = WarmWorker(os.path.join(workdir, "warm_worker.log")) if warm else contextlib.nullcontext()
+    with open(log_path, "w", encoding="utf-8") as log_handle, worker:
         tee = _Tee(sys.stdout, log_handle, verbose)
-        real_stdout = sys.stdout
+        real_stdout, real_executable = sys.stdout, sys.executable
         sys.stdout = tee
+        if warm:
+            # kfp's SubprocessRunner starts tasks with sys.executable: the warm client.
+            sys.executable = worker.executable
         try:
             pipeline(**arguments)
         except Exception as error:  # an invalid argument, before any task ran
             tee.lines.append(f"{type(error).__name__}: {error}")
             tee.task_status.setdefault("(pipeline)", "FAILURE")
         finally:
+            sys.executable = real_executable
             tee.flush()
             sys.stdout = real_stdout
     run_dir = _newest_run_dir(pipeline_root, pipeline.name, started_wall)

@@ -11,12 +11,12 @@ from conftest import PENGUINS, read_csv_rows, serialized_examples
 pytestmark = pytest.mark.slow
 
 
-def _run(workdir, data=PENGUINS, label="species", **params):
+def _run(workdir, data=PENGUINS, label="species", warm=True, **params):
     from pipelines import training
     from pipelines.local_run import run_locally
 
     arguments = {"data_path": data, "label": label, "serving_model_dir": os.path.join(workdir, "serving"), **params}
-    summary = run_locally(training, arguments, str(workdir))
+    summary = run_locally(training, arguments, str(workdir), warm=warm)
     assert json.load(open(os.path.join(workdir, "summary.json"))) == json.loads(json.dumps(summary))
     return summary
 
@@ -52,9 +52,10 @@ def test_regression_target_on_the_same_pipeline(tmp_path):
     assert summary["blessed"] is True and summary["pushed_model"]
 
 
-def test_bad_label_stops_at_ingest_and_pushes_nothing(tmp_path):
+@pytest.mark.parametrize("warm", [True, False], ids=["warm-worker", "cold-processes"])
+def test_bad_label_stops_at_ingest_and_pushes_nothing(tmp_path, warm):
     before = open(PENGUINS, "rb").read()
-    summary = _run(tmp_path, label="wingspan")
+    summary = _run(tmp_path, label="wingspan", warm=warm)
     assert summary["status"] == "failed" and summary["failed_task"] == "ingest"
     assert summary["error"]["type"] == "DataError"
     assert "wingspan" in summary["error"]["message"] and "penguins.csv" in summary["error"]["message"]

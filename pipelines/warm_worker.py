@@ -1,0 +1,163 @@
+"""The warm worker: TensorFlow imported once per local run, a fresh fork per task.
+
+Importing TensorFlow, TFDV, TFT and TFMA costs 10-14 s of CPU on a small machine,
+and every task of a KFP pipeline is a new process. For local runs, one worker
+process imports them once and then forks a child per task: the child starts with
+the libraries loaded but no state (nothing has run in the worker), runs the
+task's ``kfp.dsl.executor_main`` exactly as the container would, and exits. A
+failing or crashing task takes down only its child. In the cloud nothing
+changes: each task is its own container.
+
+The worker stays single-threaded and never runs a TensorFlow op, so forking it
+is safe. Tasks are served one at a time, as kfp's local runner runs them.
+``WarmWorker`` starts and stops it; ``pipelines.warm_client`` talks to it.
+"""
+import json
+import os
+import runpy
+import socket
+import subprocess
+import sys
+import tempfile
+import traceback
+from typing import Dict, Optional
+
+# What the tasks import; loading them here is the whole point.
+PRELOAD = (
+    "tensorflow",
+    "keras",
+    "apache_beam",
+    "tensorflow_data_validation",
+    "tensorflow_transform",
+    "tensorflow_transform.beam",
+    "tensorflow_model_analysis",
+    "tfx_bsl.public.tfxio",
+    "kfp.dsl.executor_main",
+)
+
+
+def _recv_exact(conn, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("client went away")
+        data += chunk
+    return data
+
+
+def _run_task(request: Dict, stdout_fd: int, stderr_fd: int) -> None:
+    """In the forked child: become the task process, run it, exit with its code."""
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    argv = request["argv"]  # ["-m", "kfp.dsl.executor_main", ...]
+    sys.argv = [argv[1]] + argv[2:]
+    code = 0
+    try:
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    except SystemExit as exit_request:
+        code = exit_request.code if isinstance(exit_request.code, int) else (0 if exit_request.code is None else 1)
+    except BaseException:  # the task's own failure: print it as python would
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def serve(socket_path: str) -> None:
+    """Import the libraries, then fork one child per task request until told to stop."""
+    os.environ["_KFP_RUNTIME"] = "true"  # kfp's runtime mode, as in a task container
+    for module in PRELOAD:
+        __import__(module)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path + ".tmp")
+    os.rename(socket_path + ".tmp", socket_path)  # clients see the socket only when ready
+    server.listen(8)
+    print(f"warm worker ready on {socket_path}", flush=True)
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            header, fds, _, _ = socket.recv_fds(conn, 8, 2)
+            request = json.loads(_recv_exact(conn, int.from_bytes(header, "big")))
+            if request.get("stop"):
+                return
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                _run_task(request, *fds)
+            for fd in fds:
+                os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            conn.sendall(str(code if code >= 0 else 128 - code).encode())
+
+
+class WarmWorker:
+    """Starts the worker and points kfp's SubprocessRunner at the warm client.
+
+    Use as a context manager around a local run. ``executable`` is what to put in
+    ``sys.executable`` while kfp starts the tasks.
+    """
+
+    def __init__(self, log_path: str):
+        self._folder = tempfile.mkdtemp(prefix="kfp-tf-warm-")
+        self.socket_path = os.path.join(self._folder, "worker.sock")
+        self.executable = os.path.join(self._folder, "python3")
+        self._log_path = log_path
+        self._process: Optional[subprocess.Popen] = None
+        self._saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> "WarmWorker":
+        from pipelines import warm_client
+
+        with open(self.executable, "w") as handle:
+            handle.write(f'#!/bin/sh\nexec "{sys.executable}" "{os.path.abspath(warm_client.__file__)}" "$@"\n')
+        os.chmod(self.executable, 0o755)
+        log = open(self._log_path, "w")
+        # Run as a script, not "-m pipelines.warm_worker", so that kfp is first
+        # imported in runtime mode, as in a task container.
+        self._process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), self.socket_path],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, _KFP_RUNTIME="true"),
+        )
+        log.close()
+        for name, value in (
+            (warm_client.SOCKET_ENV, self.socket_path),
+            (warm_client.WORKER_PID_ENV, str(self._process.pid)),
+            (warm_client.REAL_PYTHON_ENV, sys.executable),
+        ):
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        for name in ("worker.sock", "python3"):
+            try:
+                os.remove(os.path.join(self._folder, name))
+            except OSError:
+                pass
+        os.rmdir(self._folder)
+
+
+if __name__ == "__main__":
+    sys.path.pop(0)  # this script's folder: its module names must not shadow others
+    serve(sys.argv[1])
