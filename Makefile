@@ -40,6 +40,10 @@ test: setup ## run the whole test suite (unit, compile drift, end-to-end)
 test-fast: setup ## run the tests not marked slow
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: setup ## benchmark the local penguin run (warm worker vs cold tasks) and authoring
+	$(BIN)/python benchmarks/run.py
+
 .PHONY: compile
 compile: setup ## regenerate compiled/ (pipelines and component YAML) from the source
 	$(BIN)/kfp-tf compile

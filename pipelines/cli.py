@@ -2,6 +2,7 @@
 
     kfp-tf run training [--data PATH] [--label COLUMN] [--workdir DIR] [--param NAME=VALUE ...]
     kfp-tf compile [--output-dir compiled] [--image URI]
+    kfp-tf schema export [--run DIR] --output schema.pbtxt [--force]
     kfp-tf list
 
 Importing this module loads kfp only; TensorFlow is imported by the tasks.
@@ -70,6 +71,35 @@ def _compile(args) -> int:
     return 0
 
 
+def find_run_schema(run: str) -> str:
+    """The schema.pbtxt of a local run: ``run`` is a run folder or a workdir (its latest run)."""
+    candidates = [run]
+    summary = os.path.join(run, "summary.json")
+    if os.path.exists(summary):
+        with open(summary) as handle:
+            candidates.insert(0, json.load(handle).get("run_dir") or run)
+    for folder in candidates:
+        path = os.path.join(folder, "schema", "schema", "schema.pbtxt")
+        if os.path.exists(path):
+            return path
+    raise SystemExit(
+        f"No schema found under {run!r}: give a run folder (local_runs/pipeline_root/<run>) "
+        "or a workdir whose last run got past the schema step."
+    )
+
+
+def _schema_export(args) -> int:
+    import shutil
+
+    source = find_run_schema(args.run)
+    if os.path.exists(args.output) and not args.force:
+        raise SystemExit(f"{args.output} exists; pass --force to replace it.")
+    shutil.copyfile(source, args.output)
+    print(f"wrote {args.output} (from {source}); review and tighten it, then pass it with "
+          f"--param curated_schema_path={os.path.abspath(args.output)}")
+    return 0
+
+
 def _list(args) -> int:
     from components.catalog import ALL_COMPONENTS
     from pipelines import PIPELINES
@@ -104,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
     comp.add_argument("--image", help="component image URI to compile against (default: the package's)")
     comp.set_defaults(handler=_compile)
+
+    schema = commands.add_parser("schema", help="work with schemas")
+    schema_commands = schema.add_subparsers(dest="schema_command", required=True)
+    export = schema_commands.add_parser("export", help="write the schema a local run inferred, for review")
+    export.add_argument("--run", default=DEFAULT_WORKDIR, help="a run folder, or a workdir (its last run)")
+    export.add_argument("--output", required=True, help="where to write schema.pbtxt")
+    export.add_argument("--force", action="store_true", help="replace --output if it exists")
+    export.set_defaults(handler=_schema_export)
 
     lister = commands.add_parser("list", help="list pipelines and components")
     lister.set_defaults(handler=_list)

@@ -102,3 +102,9 @@ def serialized_examples(rows, skip=()):
             values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
         examples.append(_make_example(values).SerializeToString())
     return examples
+
+
+def pytest_unconfigure(config):
+    """TensorFlow's functions complain while the interpreter shuts down after the run
+    ("Exception ignored in AtomicFunction.__del__"); the results are reported by then."""
+    sys.unraisablehook = lambda unraisable: None

@@ -39,3 +39,19 @@ def test_human_summary_of_a_failure_names_task_and_error():
          "error": {"type": "DataError", "message": "Column label not found"}, "run_dir": "/r", "log": "/r/run.log"}
     )
     assert "FAILED" in text and "failed at: ingest" in text and "DataError: Column label not found" in text
+
+
+def test_schema_export_copies_the_inferred_schema_and_never_overwrites(tmp_path):
+    from pipelines.cli import main
+
+    run_dir = tmp_path / "pipeline_root" / "training-1"
+    (run_dir / "schema" / "schema").mkdir(parents=True)
+    (run_dir / "schema" / "schema" / "schema.pbtxt").write_text("feature { name: 'x' type: INT }\n")
+    (tmp_path / "summary.json").write_text('{"run_dir": "%s"}' % run_dir)
+    output = tmp_path / "curated.pbtxt"
+    assert main(["schema", "export", "--run", str(tmp_path), "--output", str(output)]) == 0
+    assert "name: 'x'" in output.read_text()
+    output.write_text("my edits")
+    with pytest.raises(SystemExit, match="exists"):
+        main(["schema", "export", "--run", str(run_dir), "--output", str(output)])
+    assert output.read_text() == "my edits"

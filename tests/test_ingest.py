@@ -63,6 +63,16 @@ def test_parquet_and_tfrecord_inputs(tmp_path, penguin_run):
     assert result["split_row_counts"] == penguin_run.ingest_result["split_row_counts"]
 
 
+def test_na_markers_are_missing_in_numeric_columns_only(tmp_path):
+    rows = [[i * 1.5 if i % 4 else "NA", "NA" if i % 5 == 0 else f"c{i % 3}", i % 2] for i in range(40)]
+    path = write_csv(tmp_path / "na.csv", ["x", "cat", "y"], rows)
+    ingest(path, str(tmp_path / "out"), label="y")
+    examples = [e.features.feature for s in layout.SPLITS for e in read_examples(str(tmp_path / "out"), s)]
+    assert sum(1 for f in examples if "x" not in f) == 10  # "NA" in a float column: missing
+    assert all(f["x"].float_list.value for f in examples if "x" in f)
+    assert sum(1 for f in examples if f["cat"].bytes_list.value == [b"NA"]) == 8  # text stays text
+
+
 def test_glob_of_csv_files(tmp_path):
     rows = [[i, f"c{i % 3}", i % 2] for i in range(30)]
     write_csv(tmp_path / "part1.csv", ["x", "cat", "y"], rows[:15])

@@ -60,6 +60,16 @@ def test_regression_metrics(regression_run):
     assert 3500 < overall["mean_label"] < 5000
 
 
+def test_default_thresholds_beat_the_majority_class():
+    from components.evaluate.config import default_thresholds
+
+    imbalanced = {"task": "classification", "classes": ["no", "yes"], "class_counts": {"no": 900, "yes": 100}}
+    assert default_thresholds(imbalanced) == {"accuracy": {"lower_bound": 0.91}, "auc": {"lower_bound": 0.6}}
+    three = {"task": "classification", "classes": ["a", "b", "c"], "class_counts": {"a": 50, "b": 30, "c": 20}}
+    assert default_thresholds(three) == {"accuracy": {"lower_bound": 0.51}}
+    assert default_thresholds({"task": "regression"}) == {"squared_pearson_correlation": {"lower_bound": 0.1}}
+
+
 def test_unreachable_threshold_is_not_blessed(tmp_path, penguin_run):
     run = penguin_run
     result = evaluate(

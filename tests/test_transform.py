@@ -20,6 +20,28 @@ def test_task_inference_from_label_type_and_range(penguin_run):
         infer_task(schema, stats, "species", "ranking")
 
 
+def test_integer_labels_with_few_values_are_classes_even_when_negative(penguin_run):
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    schema = load_schema(layout.schema_path(penguin_run.schema))
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    feature = stats.datasets.add().features.add()
+    feature.path.step.append("year")
+    feature.num_stats.min, feature.num_stats.max = -1, 1
+    assert infer_task(schema, stats, "year") == "classification"
+    feature.num_stats.min, feature.num_stats.max = 0, 15  # a count such as rooms
+    assert infer_task(schema, stats, "year") == "regression"
+
+
+def test_positive_class_of_binary_labels():
+    from components.transform.runtime import positive_class
+
+    assert positive_class(["no", "yes"]) == "yes"
+    assert positive_class(["1", "0"]) == "1"
+    assert positive_class(["False", "True"]) == "True"
+    assert positive_class(["male", "female"]) == "female"  # else the rarer class
+
+
 def test_transform_outputs_class_ids_and_scaled_features(penguin_run):
     import numpy as np
     import tensorflow as tf
@@ -28,6 +50,9 @@ def test_transform_outputs_class_ids_and_scaled_features(penguin_run):
     info = read_task_info(penguin_run.transform_graph)
     assert info["task"] == "classification" and sorted(info["classes"]) == ["Adelie", "Chinstrap", "Gentoo"]
     assert info["label_key"] == "species_xf" and "island_xf" in info["features"]
+    counts = info["class_counts"]
+    assert sum(counts.values()) == penguin_run.ingest_result["split_row_counts"]["train"]
+    assert list(counts) == info["classes"] and counts[info["classes"][0]] == max(counts.values())
     spec = tft.TFTransformOutput(penguin_run.transform_graph).transformed_feature_spec()
     files = tf.io.gfile.glob(layout.examples_pattern(penguin_run.transformed_examples, "train"))
     batch = next(iter(tf.data.TFRecordDataset(files, compression_type="GZIP").batch(1000).map(lambda x: tf.io.parse_example(x, spec))))

@@ -38,10 +38,11 @@ def evaluate(
       classification_metrics: Output. The confusion matrix, and the ROC curve for
         binary labels.
       evaluation_report: Output. Markdown table of metrics per slice and the decision.
-      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}. Empty means the
-        task's default (classification: accuracy >= 0.6; regression:
-        squared_pearson_correlation >= 0.1). Blessed only if every threshold holds on
-        the overall slice; slices are reported, not gated on.
+      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}, judged on the overall
+        slice (slices are reported, not gated on). Empty means the defaults:
+        classification, accuracy one point above always predicting the most frequent
+        class, and AUC >= 0.6 for binary labels; regression, squared Pearson
+        correlation >= 0.1.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:

@@ -2,11 +2,31 @@
 import json
 from typing import Dict, List, Sequence
 
-# Applied when the user configures no threshold: a model must clear these to be blessed.
-DEFAULT_THRESHOLDS = {
-    "classification": {"accuracy": {"lower_bound": 0.6}},
-    "regression": {"squared_pearson_correlation": {"lower_bound": 0.1}},
-}
+# Used when the class counts are unknown (a user preprocessing_fn).
+FALLBACK_MIN_ACCURACY = 0.6
+MIN_BINARY_AUC = 0.6
+MIN_REGRESSION_R2 = 0.1
+
+
+def default_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
+    """What a model must clear to be blessed when the user sets no threshold.
+
+    Classification: accuracy above always predicting the most frequent train class
+    (by one point, at most 0.99), and for binary labels also AUC >= 0.6.
+    Regression: squared Pearson correlation of predictions and labels >= 0.1.
+    """
+    if task_info["task"] != "classification":
+        return {"squared_pearson_correlation": {"lower_bound": MIN_REGRESSION_R2}}
+    counts = task_info.get("class_counts") or {}
+    total = sum(counts.values())
+    if total:
+        floor = round(min(max(counts.values()) / total + 0.01, 0.99), 4)
+    else:
+        floor = FALLBACK_MIN_ACCURACY
+    thresholds = {"accuracy": {"lower_bound": floor}}
+    if len(task_info["classes"]) == 2:
+        thresholds["auc"] = {"lower_bound": MIN_BINARY_AUC}
+    return thresholds
 # Categorical features with more distinct values than this get no slice of their own.
 MAX_SLICE_VALUES = 50
 
@@ -33,7 +53,7 @@ def metric_configs(task_info: Dict[str, object]) -> List[Dict[str, object]]:
 
 
 def binary_metric_configs() -> List[Dict[str, object]]:
-    """Metrics of the positive class (class id 1, the less frequent one) for binary labels."""
+    """Metrics of the positive class, for binary labels."""
     return [
         {"class_name": "AUC", "name": "auc"},
         {"class_name": "AUCPrecisionRecall", "name": "auc_precision_recall"},
@@ -107,7 +127,8 @@ def build_eval_config(
             configs.append(config)
         spec = tfma.MetricsSpec(metrics=configs)
         if index == 1:
-            spec.binarize.class_ids.values.append(1)
+            positive = task_info.get("positive_class", task_info["classes"][1])
+            spec.binarize.class_ids.values.append(task_info["classes"].index(positive))
         metrics_specs.append(spec)
     slicing = [tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[f]) for f in slice_features]
     return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=slicing, metrics_specs=metrics_specs)

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common import layout
 from components.common.beam_options import pipeline_options
-from components.evaluate.config import DEFAULT_THRESHOLDS, MAX_SLICE_VALUES, build_eval_config
+from components.evaluate.config import MAX_SLICE_VALUES, build_eval_config, default_thresholds
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def evaluate(
         ``evaluation.json``.
       blessing_uri: gets ``BLESSED`` or ``NOT_BLESSED`` and ``blessing.json``.
       thresholds: ``{metric: {"lower_bound": x, "upper_bound": y}}``; empty or None
-        means the task's defaults (DEFAULT_THRESHOLDS).
+        means the task's defaults (``config.default_thresholds``).
       slice_features: features to slice on; None means every categorical feature.
 
     Returns:
@@ -168,7 +168,7 @@ def evaluate(
     schema = load_schema(layout.schema_path(schema_uri))
     if slice_features is None:
         slice_features = categorical_slice_features(schema, load_statistics(statistics_uri, layout.TRAIN), task_info["label"])
-    thresholds = dict(thresholds or DEFAULT_THRESHOLDS[task_info["task"]])
+    thresholds = dict(thresholds or default_thresholds(task_info))
     eval_config = build_eval_config(task_info, slice_features, thresholds)
     shared_model = tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config)
     tfma.run_model_analysis(
@@ -201,6 +201,7 @@ def evaluate(
     }
     if task_info["task"] == "classification":
         evaluation["classes"] = task_info["classes"]
+        evaluation["positive_class"] = task_info.get("positive_class")
         evaluation["confusion_matrix"] = confusion_matrix(result.plots, task_info["classes"])
         evaluation["roc"] = roc_curve(result.plots) if len(task_info["classes"]) == 2 else None
     with open(os.path.join(output_uri, EVALUATION_FILE), "w") as handle:

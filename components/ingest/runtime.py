@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 FORMATS = ("csv", "parquet", "tfrecord")
 _HASH_BUCKETS = 10_000
 
+# Cells that mean "no value" in CSVs written by R, pandas, spreadsheets or databases.
+# In a column that is otherwise numeric they are missing values; in a text column
+# they stay text.
+NA_MARKERS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "?", "-"})
+
 # Column types, ordered so that the widest type seen in a column wins.
 UNKNOWN, INT, FLOAT, STRING = 0, 1, 2, 3
 TYPE_NAMES = {UNKNOWN: "empty", INT: "int", FLOAT: "float", STRING: "string"}
@@ -64,8 +69,8 @@ def read_csv_header(path: str) -> List[str]:
 
 
 def cell_type(value: str) -> int:
-    """The narrowest column type that can hold one CSV cell."""
-    if value == "":
+    """The narrowest column type that can hold one CSV cell (NA markers fit any)."""
+    if value == "" or value.lower() in NA_MARKERS:
         return UNKNOWN
     try:
         int(value)
@@ -109,7 +114,7 @@ def _missing(value) -> bool:
     if isinstance(value, float):
         return value != value
     if isinstance(value, str):
-        return value.strip().lower() == "nan"
+        return value.strip().lower() in NA_MARKERS
     return False
 
 
@@ -164,7 +169,7 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
             return
         values = {}
         for name, cell, kind in zip(columns, cells, types):
-            if cell == "" or kind == UNKNOWN:
+            if cell == "" or kind == UNKNOWN or (kind != STRING and cell.lower() in NA_MARKERS):
                 continue
             values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
         yield _make_example(values).SerializeToString(deterministic=True)

@@ -9,6 +9,8 @@ from components.common.errors import ConfigurationError, DataError
 logger = logging.getLogger(__name__)
 
 TRAINING = "TRAINING"
+# Share of a categorical feature's values that must lie in its inferred domain.
+MIN_DOMAIN_MASS = 0.99
 SERVING = "SERVING"
 
 
@@ -48,7 +50,8 @@ def make_schema(
     """Write ``schema.pbtxt``: the curated schema if given, else one inferred from train stats.
 
     An inferred schema gets the environments TRAINING and SERVING, with the label
-    absent from SERVING, so serving data without a label validates cleanly.
+    absent from SERVING, so serving data without a label validates cleanly; its
+    string domains tolerate 1% of unseen values (``MIN_DOMAIN_MASS``).
 
     Returns:
       ``{"source": "curated"|"inferred", "features": n, "path": ...}``.
@@ -72,6 +75,11 @@ def make_schema(
         for feature in schema.feature:
             if feature.name == label:
                 feature.not_in_environment.append(SERVING)
+            elif feature.HasField("domain"):
+                # An inferred domain lists only the values seen in train: allow up to
+                # 1% of other values elsewhere (the vocabulary's OOV bucket takes them),
+                # so a rare category does not fail the eval split.
+                feature.distribution_constraints.min_domain_mass = MIN_DOMAIN_MASS
     names = [f.name for f in schema.feature]
     if label and label not in names:
         raise DataError(

@@ -32,9 +32,8 @@ def transform(
       transformed_examples: Output. Split-train/ and Split-eval/ TFRecords of the
         transformed features.
       label: The label column.
-      task: auto (a string label, or a non-negative integer label with at most 20
-        possible values, is classification; otherwise regression), classification or
-        regression.
+      task: auto (a string label, or an integer label spanning at most 10 values, is
+        classification; otherwise regression), classification or regression.
       module_file: Optional Python file (local or gs://) defining preprocessing_fn(inputs).
         The default z-scores numeric features (missing values imputed with the mean)
         and maps strings through vocabularies with an out-of-vocabulary bucket.

@@ -3,7 +3,7 @@
 - numeric features: missing values imputed with the mean, then z-scored;
 - string features: vocabulary with one out-of-vocabulary bucket (missing -> "");
 - the label: a class id through a vocabulary (classification, most frequent class
-  first) or a float (regression).
+  first; a second vocabulary stores the count of each class) or a float (regression).
 
 Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf``.
 Features with more than one value per row are left out (write a user
@@ -14,6 +14,7 @@ from typing import Callable, Dict, List
 
 TRANSFORMED_SUFFIX = "_xf"
 LABEL_VOCABULARY = "label_vocabulary"
+LABEL_FREQUENCIES = "label_frequencies"
 NUM_OOV_BUCKETS = 1
 
 
@@ -79,10 +80,12 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
             raw = inputs[name]
             if name == label:
                 if task == "classification":
-                    as_text = raw if raw.dtype == tf.string else tf.strings.as_string(raw)
+                    as_text = _to_dense(raw if raw.dtype == tf.string else tf.strings.as_string(raw), "")
                     outputs[transformed_name(name)] = tft.compute_and_apply_vocabulary(
-                        _to_dense(as_text, ""), vocab_filename=LABEL_VOCABULARY, name="label_vocabulary"
+                        as_text, vocab_filename=LABEL_VOCABULARY, name="label_vocabulary"
                     )
+                    # Examples per class (for the evaluator's majority-class baseline).
+                    tft.vocabulary(as_text, vocab_filename=LABEL_FREQUENCIES, store_frequency=True, name="label_frequencies")
                 else:
                     outputs[transformed_name(name)] = _to_dense(tf.cast(raw, tf.float32), 0.0)
             elif types[name] == schema_pb2.BYTES:

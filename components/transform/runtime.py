@@ -22,7 +22,9 @@ CLASSIFICATION = "classification"
 REGRESSION = "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
 # An integer label with at most this many possible values is taken as classes.
-MAX_INTEGER_CLASSES = 20
+MAX_INTEGER_CLASSES = 10
+# Class names read as the positive class of a binary label, in this order of preference.
+POSITIVE_CLASS_NAMES = ("1", "true", "yes", "y", "positive", "pos")
 
 
 def _label_statistics(statistics, label: str):
@@ -36,7 +38,7 @@ def infer_task(schema, statistics, label: str, requested: str = "auto") -> str:
     """Classification or regression, from the label's type and range unless requested.
 
     A string label is a class; a float label a regression target; an integer label
-    is a class when it is non-negative with at most MAX_INTEGER_CLASSES possible values.
+    is a class when it spans at most MAX_INTEGER_CLASSES possible values.
     """
     from tensorflow_metadata.proto.v0 import schema_pb2
 
@@ -52,7 +54,7 @@ def infer_task(schema, statistics, label: str, requested: str = "auto") -> str:
     if types[label] == schema_pb2.FLOAT:
         return REGRESSION
     numeric = _label_statistics(statistics, label).num_stats
-    if numeric.min >= 0 and numeric.max - numeric.min + 1 <= MAX_INTEGER_CLASSES:
+    if numeric.max - numeric.min + 1 <= MAX_INTEGER_CLASSES:
         return CLASSIFICATION
     return REGRESSION
 
@@ -218,6 +220,9 @@ def transform(
                 "classification needs at least two. Check the label column or the data."
             )
         info["classes"] = classes
+        info["class_counts"] = _label_counts(tft_output, classes)
+        if len(classes) == 2:
+            info["positive_class"] = positive_class(classes)
     else:
         numeric = _label_statistics(statistics, label).num_stats
         info["label_mean"] = float(numeric.mean)
@@ -225,6 +230,31 @@ def transform(
     write_task_info(transform_graph_uri, info)
     logger.info("Transform done: task %s, label %s, features %s", task, label, info["features"])
     return info
+
+
+def positive_class(classes: Sequence[str]) -> str:
+    """The positive class of a binary label: a name like 1/true/yes, else the rarer class."""
+    for name in POSITIVE_CLASS_NAMES:
+        for candidate in classes:
+            if candidate.strip().lower() == name:
+                return candidate
+    return classes[1]  # classes are ordered most frequent first
+
+
+def _label_counts(tft_output, classes: Sequence[str]) -> Optional[Dict[str, int]]:
+    """Train examples per class, when the default preprocessing counted them."""
+    import tensorflow as tf
+
+    try:
+        path = tft_output.vocabulary_file_by_name(preprocessing.LABEL_FREQUENCIES)
+    except Exception:
+        return None
+    counts = {}
+    with tf.io.gfile.GFile(path) as handle:
+        for line in handle:
+            count, _, name = line.rstrip("\n").partition(" ")
+            counts[name] = int(float(count))
+    return {name: counts.get(name, 0) for name in classes}
 
 
 def _raw_type(schema, label: str) -> str:
