@@ -104,7 +104,21 @@ def serialized_examples(rows, skip=()):
     return examples
 
 
+_EXIT_STATUS = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS["code"] = int(exitstatus)
+
+
 def pytest_unconfigure(config):
-    """TensorFlow's functions complain while the interpreter shuts down after the run
-    ("Exception ignored in AtomicFunction.__del__"); the results are reported by then."""
-    sys.unraisablehook = lambda unraisable: None
+    """End the process once pytest has reported, when TensorFlow was loaded.
+
+    TF 2.16's functions fail in ``__del__`` while the interpreter shuts down, printing
+    a screen of "Exception ignored in AtomicFunction.__del__" after pytest's summary.
+    Nothing is left to do at this point, so exit with pytest's own status instead.
+    """
+    if "tensorflow" in sys.modules and "code" in _EXIT_STATUS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS["code"])
