@@ -3,8 +3,9 @@
 ``PIPELINES`` maps each pipeline's CLI name to its ``@dsl.pipeline`` function.
 Importing this package loads kfp only, never TensorFlow.
 """
+from pipelines.data_validation import data_validation
 from pipelines.training import training
 
-PIPELINES = {"training": training}
+PIPELINES = {"training": training, "data-validation": data_validation}
 
-__all__ = ["PIPELINES", "training"]
+__all__ = ["PIPELINES", "data_validation", "training"]

@@ -1,6 +1,7 @@
 """The ``kfp-tf`` command line: run pipelines locally and compile them.
 
     kfp-tf run training [--data PATH] [--label COLUMN] [--workdir DIR] [--param NAME=VALUE ...]
+    kfp-tf run data-validation --data PATH --schema SCHEMA [--baseline PATH]
     kfp-tf compile [--output-dir compiled] [--image URI]
     kfp-tf schema export [--run DIR] --output schema.pbtxt [--force]
     kfp-tf list
@@ -41,21 +42,46 @@ def pipeline_parameters(pipeline) -> List[str]:
     return list(inspect.signature(pipeline.pipeline_func).parameters)
 
 
+def _local_path(path: Optional[str]) -> str:
+    """Absolute for local paths (tasks run in other folders), untouched for URIs."""
+    if not path:
+        return ""
+    return path if "://" in path else os.path.abspath(path)
+
+
+def run_arguments(args, workdir: str) -> Dict[str, object]:
+    """The pipeline arguments the ``run`` options stand for."""
+    data = _local_path(args.data) or SAMPLE_DATA
+    if args.pipeline == "training":
+        if args.data and not args.label:
+            raise SystemExit("--data needs --label: the column to predict.")
+        arguments = {
+            "data_path": data,
+            "label": args.label or SAMPLE_LABEL,
+            "serving_model_dir": _local_path(args.serving_model_dir) or os.path.join(workdir, "serving_model"),
+        }
+        if args.schema:
+            arguments["curated_schema_path"] = _local_path(args.schema)
+        if args.baseline:
+            arguments["baseline_statistics_path"] = _local_path(args.baseline)
+        return arguments
+    if not args.schema:
+        raise SystemExit(
+            f"{args.pipeline} needs --schema SCHEMA.pbtxt: the curated schema the data must satisfy "
+            "(`kfp-tf schema export` writes the one a training run inferred)."
+        )
+    return {"data_path": data, "curated_schema_path": _local_path(args.schema), "baseline_path": _local_path(args.baseline)}
+
+
 def _run(args) -> int:
     from pipelines import PIPELINES
     from pipelines.local_run import human_summary, run_locally
 
     pipeline = PIPELINES[args.pipeline]
-    if args.data and not args.label:
-        raise SystemExit("--data needs --label: the column to predict.")
     workdir = os.path.abspath(args.workdir)
-    arguments = {
-        "data_path": os.path.abspath(args.data) if args.data and "://" not in args.data else (args.data or SAMPLE_DATA),
-        "label": args.label or SAMPLE_LABEL,
-        "serving_model_dir": args.serving_model_dir or os.path.join(workdir, "serving_model"),
-    }
+    arguments = run_arguments(args, workdir)
     arguments.update(parse_params(args.param or [], pipeline_parameters(pipeline)))
-    print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']} (label {arguments['label']!r})")
+    print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']}")
     summary = run_locally(pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold)
     print()
     print(human_summary(summary))
@@ -119,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a pipeline locally with kfp's local runner")
     run.add_argument("pipeline", choices=sorted(PIPELINES))
     run.add_argument("--data", help="CSV, Parquet or TFRecord file, folder or glob (default: bundled penguins)")
-    run.add_argument("--label", help=f"the column to predict (default with the sample: {SAMPLE_LABEL})")
+    run.add_argument("--label", help=f"training: the column to predict (default with the sample: {SAMPLE_LABEL})")
+    run.add_argument("--schema", help="curated schema.pbtxt to validate against (required by data-validation)")
+    run.add_argument("--baseline", help="earlier data or its statistics, to check drift against")
     run.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where runs, models and summary.json go")
     run.add_argument("--serving-model-dir", help="push destination (default: WORKDIR/serving_model)")
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="any pipeline parameter; JSON values allowed")

@@ -98,6 +98,15 @@ def _task_outputs(run_dir: str, task: str) -> Dict[str, object]:
     return found
 
 
+def _validation_on_disk(run_dir: Optional[str]) -> Dict[str, object]:
+    """What validate found, read from its artifact when the task failed on it."""
+    path = os.path.join(run_dir or "", "validate", "anomalies", "validation.json")
+    if not run_dir or not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def find_error(lines: List[str]) -> Optional[Dict[str, str]]:
     """The last user-facing error (or else the last exception) in a task log."""
     chosen = None
@@ -135,7 +144,7 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
     outputs = {task: _task_outputs(run_dir, task) for task in tee.task_status} if run_dir else {}
     failed = [task for task, status in tee.task_status.items() if status != "SUCCESS"]
     examples = outputs.get("ingest", {}).get("examples", {})
-    anomalies = outputs.get("validate", {}).get("anomalies", {})
+    anomalies = outputs.get("validate", {}).get("anomalies", {}) or _validation_on_disk(run_dir)
     evaluation = outputs.get("evaluate", {}).get("evaluation", {})
     blessing = outputs.get("evaluate", {}).get("blessing", {})
     pushed = outputs.get("push", {}).get("pushed_model", {})
@@ -149,6 +158,8 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "rows_without_label": examples.get("rows_without_label"),
         "anomalies": anomalies.get("anomalies") if anomalies else None,
         "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
+        "drift": anomalies.get("drift") if anomalies else None,
+        "statistics": outputs.get("statistics", {}).get("statistics", {}).get("uri"),
         "task": transform_graph.get("task"),
         "classes": transform_graph.get("classes"),
         "metrics": evaluation.get("overall"),
@@ -175,12 +186,21 @@ def human_summary(summary: Dict) -> str:
         )
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
+    drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
+    listed = [] if summary.get("failed_task") == "validate" else (summary.get("anomalies") or [])[:10]
+    for anomaly in listed:  # when validation stopped the run, its error lists them
+        lines.append(f"    {anomaly['split']} / {anomaly['feature']}: {anomaly['kinds']}")
+    if summary.get("drift"):
+        lines.append(
+            f"  drift vs baseline: {len(drifted)} feature(s) drifted"
+            + "".join(f"\n    {d['feature']} ({d['split']}): {d['measure']} {d['distance']:.3f} > {d['threshold']:.3f}" for d in drifted)
+        )
     if summary.get("metrics"):
         shown = {k: v for k, v in summary["metrics"].items() if k != "example_count"}
         lines.append(f"  {summary.get('task') or 'metrics'}: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
     if summary.get("blessed") is not None:
         lines.append(f"  blessed: {summary['blessed']} ({'; '.join(summary.get('blessing_reasons') or [])})")
-    if summary.get("status") == "succeeded":
+    if summary.get("status") == "succeeded" and summary["pipeline"] == "training":
         lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}")
     if summary.get("failed_task"):
         error = summary.get("error") or {}

@@ -24,6 +24,8 @@ def training(
     input_format: str = "auto",
     curated_schema_path: str = "",
     fail_on_anomalies: bool = True,
+    baseline_statistics_path: str = "",
+    drift_threshold: float = 0.1,
     task: str = "auto",
     module_file: str = "",
     epochs: int = 20,
@@ -45,6 +47,9 @@ def training(
       curated_schema_path: A reviewed schema.pbtxt to validate against instead of
         inferring one.
       fail_on_anomalies: Stop the run when validation finds anomalies (false: warn).
+      baseline_statistics_path: Earlier data, or its statistics (FeatureStats.pb or a
+        statistics folder), to check the new data's drift against; empty: no check.
+      drift_threshold: Default drift threshold (L-infinity / Jensen-Shannon) per feature.
       task: auto, classification or regression.
       module_file: Python file defining preprocessing_fn(inputs), replacing the default.
       epochs: Training epochs.
@@ -75,6 +80,9 @@ def training(
         statistics=statistics_task.outputs["statistics"],
         schema=schema_task.outputs["schema"],
         fail_on_anomalies=fail_on_anomalies,
+        baseline_statistics_path=baseline_statistics_path,
+        drift_threshold=drift_threshold,
+        beam_pipeline_args=beam_pipeline_args,
     )
     transform_task = transform(
         examples=ingest_task.outputs["examples"],

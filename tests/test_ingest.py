@@ -101,6 +101,12 @@ def test_bad_csv_input_names_the_file_and_problem(tmp_path, name, content, needl
     assert path.read_bytes() == before  # the input is untouched
 
 
+def test_a_column_empty_in_every_row_is_named(tmp_path):
+    path = write_csv(tmp_path / "hollow.csv", ["x", "notes", "label"], [[i, "", i % 2] for i in range(30)])
+    with pytest.raises(DataError, match="Column\\(s\\) notes of .*hollow.csv are empty in every row"):
+        ingest(path, str(tmp_path / "out"), label="label")
+
+
 def test_path_that_matches_nothing(tmp_path):
     with pytest.raises(DataError, match="matches no file"):
         ingest(str(tmp_path / "nothing*.csv"), str(tmp_path / "out"))

@@ -71,3 +71,36 @@ def test_unreachable_threshold_trains_but_pushes_nothing(tmp_path):
     assert "auc" in summary["metrics"]  # binary labels get the positive-class metrics
     assert summary["blessed"] is False and summary["pushed_model"] is None
     assert any("accuracy" in reason for reason in summary["blessing_reasons"])
+
+
+def _data_validation(workdir, data, baseline):
+    from pipelines import data_validation
+    from pipelines.local_run import run_locally
+
+    schema = os.path.join(os.path.dirname(__file__), "fixtures", "penguins_schema.pbtxt")
+    arguments = {"data_path": data, "curated_schema_path": schema, "baseline_path": baseline}
+    return run_locally(data_validation, arguments, str(workdir))
+
+
+def test_data_validation_stops_a_drifted_batch_and_passes_an_unchanged_one(tmp_path):
+    rows = read_csv_rows(PENGUINS)
+    moved = tmp_path / "moved.csv"
+    with open(moved, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            if row["bill_length_mm"]:
+                row["bill_length_mm"] = f"{float(row['bill_length_mm']) + 12:.1f}"
+            writer.writerow(row)
+    before = moved.read_bytes()
+
+    stopped = _data_validation(tmp_path / "moved_run", str(moved), baseline=PENGUINS)
+    assert stopped["status"] == "failed" and stopped["failed_task"] == "validate"
+    assert stopped["error"]["type"] == "ValidationFailedError" and "bill_length_mm" in stopped["error"]["message"]
+    drifted = {d["feature"] for d in stopped["drift"] if d["drifted"]}
+    assert drifted == {"bill_length_mm"}
+    assert moved.read_bytes() == before
+
+    passed = _data_validation(tmp_path / "same_run", PENGUINS, baseline=PENGUINS)
+    assert passed["status"] == "succeeded", passed
+    assert passed["anomaly_count"] == 0 and passed["drift"] and not any(d["drifted"] for d in passed["drift"])

@@ -35,7 +35,8 @@ def test_inferred_schema_types_and_label_environment(penguin_run):
     assert features["year"].type == schema_pb2.INT
     assert "SERVING" in features["species"].not_in_environment
     assert set(schema.default_environment) == {"TRAINING", "SERVING"}
-    assert penguin_run.validate_result == {"anomaly_count": 0, "anomalies": []}
+    assert penguin_run.validate_result == {"anomaly_count": 0, "anomalies": [], "drift": []}
+    assert features["bill_length_mm"].float_domain.disallow_inf  # NaN and infinities are reported
 
 
 def test_curated_schema_is_used_and_bad_ones_are_rejected(tmp_path, penguin_run):
@@ -91,3 +92,58 @@ def test_anomalies_name_the_feature_and_stop_the_run(tmp_path, penguin_run):
     with open(layout.anomalies_path(str(tmp_path / "anomalies2"), "train"), "rb") as handle:
         parsed = anomalies_pb2.Anomalies.FromString(handle.read())
     assert "island" in parsed.anomaly_info
+
+
+def _shifted_penguins(tmp_path, name, shift_mm=0.0, island=None):
+    rows = read_csv_rows(PENGUINS)
+    header = list(rows[0])
+    out = []
+    for i, r in enumerate(rows):
+        row = dict(r)
+        if row["bill_length_mm"] and shift_mm:
+            row["bill_length_mm"] = f"{float(row['bill_length_mm']) + shift_mm:.1f}"
+        if island and i % 10:
+            row["island"] = island
+        out.append([row[k] for k in header])
+    return _statistics_of(tmp_path, name, header, out)
+
+
+def test_drift_against_a_baseline_names_feature_distance_and_threshold(tmp_path, penguin_run):
+    moved = _shifted_penguins(tmp_path, "moved", shift_mm=12.0, island="Biscoe")
+    report = tmp_path / "drift.md"
+    with pytest.raises(ValidationFailedError) as raised:
+        validate_statistics(moved, penguin_run.schema, str(tmp_path / "a"), str(report),
+                            baseline_statistics_path=penguin_run.statistics)
+    message = str(raised.value)
+    assert "feature 'bill_length_mm'" in message and "feature 'island'" in message
+    assert "threshold" in message.lower()
+    table = report.read_text()
+    assert "## Drift against the baseline" in table and "| bill_length_mm | JENSEN_SHANNON_DIVERGENCE |" in table
+
+    result = validate_statistics(moved, penguin_run.schema, str(tmp_path / "b"), fail_on_anomalies=False,
+                                 baseline_statistics_path=penguin_run.statistics, drift_threshold=0.9)
+    assert result["anomaly_count"] == 0 and not any(d["drifted"] for d in result["drift"])
+    assert {d["feature"] for d in result["drift"]} >= {"bill_length_mm", "island"}
+
+
+def test_unchanged_data_does_not_drift(tmp_path, penguin_run):
+    same = _shifted_penguins(tmp_path, "same")
+    result = validate_statistics(same, penguin_run.schema, str(tmp_path / "a"),
+                                 baseline_statistics_path=penguin_run.statistics)
+    assert result["anomaly_count"] == 0 and result["drift"] and not any(d["drifted"] for d in result["drift"])
+
+
+def test_missing_baseline_is_a_clear_error(tmp_path, penguin_run):
+    with pytest.raises(ConfigurationError, match="is neither statistics"):
+        validate_statistics(penguin_run.statistics, penguin_run.schema, str(tmp_path / "a"),
+                            baseline_statistics_path=str(tmp_path / "nowhere"))
+
+
+def test_infinities_in_a_numeric_column_are_anomalies(tmp_path, penguin_run):
+    rows = read_csv_rows(PENGUINS)
+    header = list(rows[0])
+    changed = [[("inf" if k == "bill_depth_mm" and i % 7 == 0 else r[k]) for k in header] for i, r in enumerate(rows)]
+    stats = _statistics_of(tmp_path, "inf", header, changed)
+    with pytest.raises(ValidationFailedError) as raised:
+        validate_statistics(stats, penguin_run.schema, str(tmp_path / "anomalies"))
+    assert "feature 'bill_depth_mm'" in str(raised.value) and "FLOAT_TYPE_HAS_INF" in str(raised.value)

@@ -42,6 +42,15 @@ def test_positive_class_of_binary_labels():
     assert positive_class(["male", "female"]) == "female"  # else the rarer class
 
 
+def test_a_label_with_one_class_stops_at_transform(tmp_path):
+    from components.common.errors import DataError
+    from conftest import run_chain, write_csv
+
+    path = write_csv(tmp_path / "one_class.csv", ["x", "label"], [[i * 0.5, "only"] for i in range(40)])
+    with pytest.raises(DataError, match="'label' has 1 class"):
+        run_chain(tmp_path / "run", path, "label", until="transform")
+
+
 def test_transform_outputs_class_ids_and_scaled_features(penguin_run):
     import numpy as np
     import tensorflow as tf

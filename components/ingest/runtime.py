@@ -128,12 +128,16 @@ def split_of(serialized: bytes, train_ratio: float) -> str:
     return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
 
 
+EMPTY_COLUMN_COUNTER = "empty_column:"
+
+
 def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped):
     """CSV rows -> serialized tf.Examples, with column types inferred over all rows.
 
     Rows whose label cell is empty or NaN are dropped (and counted in ``dropped``).
     """
     import apache_beam as beam
+    from apache_beam.metrics import Metrics
 
     def parse(file_and_line):
         filename, line = file_and_line
@@ -181,6 +185,13 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
         | "ParseCsv" >> beam.FlatMap(parse)
     )
     types = rows | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
+
+    def count_empty_columns(column_types):
+        for name, kind in zip(columns, column_types):
+            if kind == UNKNOWN:
+                Metrics.counter("ingest", EMPTY_COLUMN_COUNTER + name).inc()
+
+    _ = types | "FindEmptyColumns" >> beam.Map(count_empty_columns)
     return rows | "ToExample" >> beam.FlatMap(to_example, types=beam.pvalue.AsSingleton(types))
 
 
@@ -260,7 +271,7 @@ def ingest(
     Raises:
       DataError: no file matches, files are empty, a CSV header is missing or
         differs between files, a row is ragged, a required column is missing,
-        or a split ends up empty.
+        a column is empty in every row, or a split ends up empty.
       ConfigurationError: train_ratio out of range or unknown format.
     """
     import apache_beam as beam
@@ -316,6 +327,11 @@ def ingest(
 
     counts = {split: counter(f"rows_{split}") for split in layout.SPLITS}
     without_label = counter("rows_without_label")
+    empty_columns = sorted(
+        c.key.metric.name[len(EMPTY_COLUMN_COUNTER):]
+        for c in result.metrics().query()["counters"]
+        if c.key.metric.name.startswith(EMPTY_COLUMN_COUNTER)
+    )
     if sum(counts.values()) == 0:
         if without_label:
             raise DataError(
@@ -325,6 +341,11 @@ def ingest(
         raise DataError(
             f"{data_path} holds no data rows ({len(files)} file(s) read). "
             "Check that the files contain rows below the header."
+        )
+    if empty_columns and sum(counts.values()):
+        raise DataError(
+            f"Column(s) {', '.join(empty_columns)} of {data_path} are empty in every row. "
+            "Fill them, or remove them from the files, so that the data says what it holds."
         )
     if without_label:
         logger.warning(

@@ -51,7 +51,8 @@ def make_schema(
 
     An inferred schema gets the environments TRAINING and SERVING, with the label
     absent from SERVING, so serving data without a label validates cleanly; its
-    string domains tolerate 1% of unseen values (``MIN_DOMAIN_MASS``).
+    string domains tolerate 1% of unseen values (``MIN_DOMAIN_MASS``), and float
+    features disallow NaN and infinities.
 
     Returns:
       ``{"source": "curated"|"inferred", "features": n, "path": ...}``.
@@ -61,6 +62,8 @@ def make_schema(
       DataError: the label is not a feature of the data.
     """
     import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
     from components.statistics.runtime import load_statistics
 
     if curated_schema_path:
@@ -75,6 +78,10 @@ def make_schema(
         for feature in schema.feature:
             if feature.name == label:
                 feature.not_in_environment.append(SERVING)
+            if feature.type == schema_pb2.FLOAT and not feature.HasField("domain"):
+                # NaN and infinities break scaling and training: report them.
+                feature.float_domain.disallow_nan = True
+                feature.float_domain.disallow_inf = True
             elif feature.HasField("domain"):
                 # An inferred domain lists only the values seen in train: allow up to
                 # 1% of other values elsewhere (the vocabulary's OOV bucket takes them),

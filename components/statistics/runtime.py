@@ -57,6 +57,23 @@ def generate_statistics(
     return {"split_row_counts": counts, "features": features}
 
 
+def statistics_of_examples(file_pattern: str, output_path: str, beam_pipeline_args: Optional[Sequence[str]] = None):
+    """One DatasetFeatureStatisticsList over every example file matching a glob."""
+    import apache_beam as beam
+    import tensorflow_data_validation as tfdv
+    from tfx_bsl.public import tfxio
+
+    source = tfxio.TFExampleRecord(file_pattern=file_pattern, telemetry_descriptors=["kfp-tf-components", "baseline"])
+    with beam.Pipeline(options=pipeline_options(beam_pipeline_args)) as pipeline:
+        _ = (
+            pipeline
+            | "Read" >> source.BeamSource()
+            | "Stats" >> tfdv.GenerateStatistics(tfdv.StatsOptions())
+            | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path)
+        )
+    return tfdv.load_stats_binary(output_path)
+
+
 def load_statistics(statistics_uri: str, split: str):
     """The DatasetFeatureStatisticsList of one split."""
     import tensorflow_data_validation as tfdv

@@ -1,6 +1,8 @@
 """KFP wrapper of the validate runtime."""
 from kfp import dsl
-from kfp.dsl import Artifact, Input, Markdown, Output
+from typing import List
+
+from kfp.dsl import HTML, Artifact, Input, Markdown, Output
 
 from components.image import COMPONENT_IMAGE
 
@@ -11,7 +13,12 @@ def validate(
     schema: Input[Artifact],
     anomalies: Output[Artifact],
     anomalies_report: Output[Markdown],
+    comparison_view: Output[HTML],
     fail_on_anomalies: bool = True,
+    baseline_statistics_path: str = "",
+    drift_threshold: float = 0.1,
+    environment: str = "TRAINING",
+    beam_pipeline_args: List[str] = [],
 ):
     """Validate the statistics of every split against the schema with TFDV: the data gate.
 
@@ -19,13 +26,29 @@ def validate(
       statistics: The output of statistics.
       schema: The output of schema.
       anomalies: Output. Split-<split>/SchemaDiff.pb (tensorflow_metadata Anomalies);
-        metadata anomaly_count and anomalies (split, feature, kinds, description, advice).
-      anomalies_report: Output. A Markdown table of the anomalies and what to do about each.
+        metadata anomaly_count, anomalies (split, feature, kinds, description, advice)
+        and drift (split, feature, measure, distance, threshold, drifted).
+      anomalies_report: Output. Markdown tables: drift per feature, and the anomalies
+        with what to do about each.
       fail_on_anomalies: Stop the run on any anomaly (default); false only warns.
+      comparison_view: Output. Facets HTML of the data beside the baseline (a note when
+        there is no baseline).
+      baseline_statistics_path: What to compare with for drift (local or gs://): a
+        FeatureStats.pb file or a statistics artifact folder, such as an earlier run's,
+        or earlier data (CSV, Parquet or TFRecord) whose statistics are computed here.
+        Empty: no drift check.
+      drift_threshold: Drift above which a feature is an anomaly, for features whose
+        schema sets no threshold: L-infinity distance (categorical) or Jensen-Shannon
+        divergence (numeric), both in [0, 1].
+      environment: The schema environment the data is checked in: TRAINING (labelled
+        data) or SERVING (data without the label).
+      beam_pipeline_args: Extra Apache Beam flags (for baseline data).
 
     Raises:
-      ValidationFailedError: Anomalies were found and fail_on_anomalies is true. The
-        message lists each split, feature and anomaly; the report is written first.
+      ValidationFailedError: Anomalies (drift included) were found and
+        fail_on_anomalies is true. The message lists each split, feature and anomaly,
+        with the distance and threshold for drift; the report is written first.
+      ConfigurationError: The baseline statistics are missing or unreadable.
     """
     from components.validate.runtime import validate_statistics
 
@@ -35,5 +58,13 @@ def validate(
         output_uri=anomalies.path,
         report_path=anomalies_report.path,
         fail_on_anomalies=fail_on_anomalies,
+        baseline_statistics_path=baseline_statistics_path,
+        drift_threshold=drift_threshold,
+        environment=environment,
+        comparison_html_path=comparison_view.path,
+        beam_pipeline_args=beam_pipeline_args,
     )
+    if not baseline_statistics_path:
+        with open(comparison_view.path, "w") as handle:
+            handle.write("<p>No baseline was given, so there is no drift comparison.</p>")
     anomalies.metadata.update(result)

@@ -1,12 +1,19 @@
 """Validate: TFDV anomalies of every split against the schema, with a readable report."""
+import json
 import logging
 import os
+import tempfile
 from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
-from components.common.errors import ValidationFailedError
+from components.common.errors import ConfigurationError, DataError, ValidationFailedError
 
 logger = logging.getLogger(__name__)
+
+# Distance above which a feature counts as drifted when the schema sets no threshold
+# (L-infinity for categorical features, Jensen-Shannon divergence for numeric ones).
+DEFAULT_DRIFT_THRESHOLD = 0.1
+VALIDATION_FILE = "validation.json"
 
 # What to do about each TFDV anomaly type, in a few words. Keys are the names of
 # tensorflow_metadata AnomalyInfo.Type values; anything else gets the generic advice.
@@ -61,9 +68,109 @@ def describe_anomalies(anomalies) -> List[Dict[str, str]]:
     return rows
 
 
-def markdown_report(rows_by_split: Dict[str, List[Dict[str, str]]], schema_source: str) -> str:
-    """A Markdown report of the anomalies of every split (rendered by the KFP/Vertex UIs)."""
+def _statistics_file(path: str) -> Optional[str]:
+    """The statistics file a path names: a FeatureStats.pb (or any .pb) file, or a
+    statistics artifact folder holding Split-train/FeatureStats.pb or FeatureStats.pb."""
+    import tensorflow as tf
+
+    if tf.io.gfile.isdir(path):
+        for candidate in (layout.statistics_path(path, layout.TRAIN), os.path.join(path, layout.STATISTICS_FILE)):
+            if tf.io.gfile.exists(candidate):
+                return candidate
+        return None
+    return path if path.endswith(".pb") and tf.io.gfile.exists(path) else None
+
+
+def load_baseline_statistics(path: str, beam_pipeline_args: Optional[Sequence[str]] = None):
+    """Baseline statistics from statistics (a .pb file or a statistics artifact
+    folder) or from data (CSV, Parquet or TFRecord, as ingest reads it), whose
+    statistics are then computed here."""
+    import tensorflow_data_validation as tfdv
+
+    stats_file = _statistics_file(path)
+    if stats_file:
+        try:
+            return tfdv.load_stats_binary(stats_file)
+        except Exception as error:
+            raise ConfigurationError(
+                f"Baseline statistics {stats_file!r} are not a binary DatasetFeatureStatisticsList: {error}"
+            ) from None
+    from components.ingest.runtime import ingest
+    from components.statistics.runtime import statistics_of_examples
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="baseline-") as scratch:
+            ingest(path, os.path.join(scratch, "examples"), train_ratio=0.5, beam_pipeline_args=beam_pipeline_args)
+            return statistics_of_examples(
+                os.path.join(scratch, "examples", "Split-*", layout.EXAMPLES_GLOB),
+                os.path.join(scratch, layout.STATISTICS_FILE),
+                beam_pipeline_args,
+            )
+    except DataError as error:
+        raise ConfigurationError(
+            f"The baseline {path!r} is neither statistics (a FeatureStats.pb file or a statistics "
+            f"folder) nor readable data: {error}"
+        ) from None
+
+
+def add_drift_comparators(schema, threshold: float) -> List[str]:
+    """Give every feature without one a drift comparator: L-infinity distance for
+    categorical features, Jensen-Shannon divergence for numeric ones. Comparators
+    already in a curated schema keep their own thresholds. Returns the features set."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    added = []
+    for feature in schema.feature:
+        comparator = feature.drift_comparator
+        if comparator.HasField("infinity_norm") or comparator.HasField("jensen_shannon_divergence"):
+            continue
+        categorical = feature.type == schema_pb2.BYTES or feature.int_domain.is_categorical
+        if categorical:
+            comparator.infinity_norm.threshold = threshold
+        else:
+            comparator.jensen_shannon_divergence.threshold = threshold
+        added.append(feature.name)
+    return added
+
+
+def describe_drift(anomalies) -> List[Dict[str, object]]:
+    """Per-feature drift measurements (distance, threshold, whether it is breached)."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    rows = []
+    for info in anomalies.drift_skew_info:
+        feature = ".".join(info.path.step)
+        for measurement in info.drift_measurements:
+            rows.append(
+                {
+                    "feature": feature,
+                    "measure": anomalies_pb2.DriftSkewInfo.Measurement.Type.Name(measurement.type),
+                    "distance": round(measurement.value, 6),
+                    "threshold": round(measurement.threshold, 6),
+                    "drifted": measurement.value > measurement.threshold,
+                }
+            )
+    return sorted(rows, key=lambda row: (-row["distance"], row["feature"]))
+
+
+def markdown_report(
+    rows_by_split: Dict[str, List[Dict[str, str]]],
+    schema_source: str,
+    drift_by_split: Optional[Dict[str, List[Dict[str, object]]]] = None,
+    baseline: str = "",
+) -> str:
+    """A Markdown report of the anomalies and drift of every split (rendered by the KFP/Vertex UIs)."""
     lines = ["# Data validation report", "", f"Schema: {schema_source}", ""]
+    if drift_by_split:
+        lines += ["## Drift against the baseline", "", f"Baseline: {baseline}", "",
+                  "| split | feature | measure | distance | threshold | drifted |", "|---|---|---|---|---|---|"]
+        for split, rows in drift_by_split.items():
+            for row in rows:
+                lines.append(
+                    f"| {split} | {row['feature']} | {row['measure']} | {row['distance']:.4f} | "
+                    f"{row['threshold']:.4f} | {'**yes**' if row['drifted'] else 'no'} |"
+                )
+        lines += ["", "## Anomalies", ""]
     total = sum(len(rows) for rows in rows_by_split.values())
     if not total:
         lines.append("No anomalies in any split.")
@@ -89,11 +196,22 @@ def validate_statistics(
     fail_on_anomalies: bool = True,
     splits: Sequence[str] = layout.SPLITS,
     environment: str = "TRAINING",
+    baseline_statistics_path: str = "",
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    comparison_html_path: Optional[str] = None,
+    beam_pipeline_args: Optional[Sequence[str]] = None,
 ) -> Dict[str, object]:
     """Check each split's statistics against the schema and write ``Split-<s>/SchemaDiff.pb``.
 
+    With ``baseline_statistics_path`` (statistics, or data whose statistics are
+    computed here), each split is also compared with the baseline (drift): L-infinity distance for categorical features and Jensen-Shannon
+    divergence for numeric ones, above ``drift_threshold`` (or the threshold a
+    curated schema sets for the feature) is an anomaly.
+
     Returns:
-      ``{"anomaly_count": n, "anomalies": [{"split", "feature", "kinds", "description", "advice"}]}``.
+      ``{"anomaly_count": n, "anomalies": [{"split", "feature", "kinds", "description",
+      "advice"}], "drift": [{"split", "feature", "measure", "distance", "threshold",
+      "drifted"}]}``.
 
     Raises:
       ValidationFailedError: anomalies were found and ``fail_on_anomalies`` is true;
@@ -106,19 +224,40 @@ def validate_statistics(
 
     schema = load_schema(layout.schema_path(schema_uri))
     env = environment if environment in schema.default_environment else None
-    rows_by_split = {}
+    baseline = None
+    if baseline_statistics_path:
+        if not 0.0 < drift_threshold <= 1.0:
+            raise ConfigurationError(f"drift_threshold must be in (0, 1], got {drift_threshold}.")
+        baseline = load_baseline_statistics(baseline_statistics_path, beam_pipeline_args)
+        add_drift_comparators(schema, drift_threshold)
+        if comparison_html_path:
+            from components.statistics.runtime import write_statistics_html
+
+            current = load_statistics(statistics_uri, splits[0])
+            write_statistics_html({f"current ({splits[0]})": current, "baseline": baseline}, comparison_html_path)
+    rows_by_split, drift_by_split = {}, {}
     for split in splits:
-        anomalies = tfdv.validate_statistics(load_statistics(statistics_uri, split), schema, environment=env)
+        anomalies = tfdv.validate_statistics(
+            load_statistics(statistics_uri, split), schema, environment=env, previous_statistics=baseline
+        )
         path = layout.anomalies_path(output_uri, split)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(anomalies.SerializeToString())
         rows_by_split[split] = describe_anomalies(anomalies)
+        if baseline is not None:
+            drift_by_split[split] = describe_drift(anomalies)
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
-            handle.write(markdown_report(rows_by_split, layout.schema_path(schema_uri)))
+            handle.write(
+                markdown_report(rows_by_split, layout.schema_path(schema_uri), drift_by_split, baseline_statistics_path)
+            )
     found = [dict(split=split, **row) for split, rows in rows_by_split.items() for row in rows]
-    result = {"anomaly_count": len(found), "anomalies": found}
+    drift = [dict(split=split, **row) for split, rows in drift_by_split.items() for row in rows]
+    result = {"anomaly_count": len(found), "anomalies": found, "drift": drift}
+    # Also on disk, so the result can be read when the task fails below.
+    with open(os.path.join(output_uri, VALIDATION_FILE), "w") as handle:
+        json.dump(result, handle, indent=2)
     if found:
         message = "Data validation found %d anomal%s:\n%s" % (
             len(found),
