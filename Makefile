@@ -44,6 +44,10 @@ test-fast: setup ## run the tests not marked slow
 bench: setup ## benchmark the local penguin run (warm worker vs cold tasks) and authoring
 	$(BIN)/python benchmarks/run.py
 
+.PHONY: bench-scale
+bench-scale: setup ## ingest + statistics + validate on 1,000,000 rows vs tfdv.generate_statistics_from_csv
+	$(BIN)/python benchmarks/scale.py
+
 .PHONY: compile
 compile: setup ## regenerate compiled/ (pipelines and component YAML) from the source
 	$(BIN)/kfp-tf compile

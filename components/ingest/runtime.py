@@ -118,46 +118,100 @@ def _missing(value) -> bool:
     return False
 
 
-def split_of(serialized: bytes, train_ratio: float) -> str:
-    """Deterministic split assignment from the content of a serialized example.
-
-    ``serialized`` must come from ``SerializeToString(deterministic=True)``, so the
-    same row gives the same bytes (and split) in every process and on every runner.
-    """
-    bucket = int.from_bytes(hashlib.md5(serialized).digest()[:8], "little") % _HASH_BUCKETS
+def split_of(content: bytes, train_ratio: float) -> str:
+    """Deterministic split assignment from a row's content: the CSV line, or a
+    tf.Example from ``SerializeToString(deterministic=True)`` (Parquet, TFRecord), so
+    the same row lands in the same split in every process and on every runner."""
+    bucket = int.from_bytes(hashlib.md5(content).digest()[:8], "little") % _HASH_BUCKETS
     return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
 
 
 EMPTY_COLUMN_COUNTER = "empty_column:"
 
 
-def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped):
-    """CSV rows -> serialized tf.Examples, with column types inferred over all rows.
+def column_type(cells) -> int:
+    """The narrowest type of a column of CSV cells (a pyarrow string array), in C++."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    Rows whose label cell is empty or NaN are dropped (and counted in ``dropped``).
+    present = pc.filter(cells, pc.invert(_missing_mask(cells)))
+    if len(present) == 0:
+        return UNKNOWN
+    for kind, arrow_type in ((INT, pa.int64()), (FLOAT, pa.float64())):
+        try:
+            pc.cast(present, arrow_type)
+            return kind
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return STRING
+
+
+def _missing_mask(cells):
+    """Which cells are empty or NA markers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.is_in(pc.utf8_lower(cells), value_set=pa.array(sorted(NA_MARKERS | {""})))
+
+
+def _list_column(cells, kind: int):
+    """A column of cells as the list array tf.Example encoding wants (null = missing)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = pc.equal(cells, "") if kind == STRING else _missing_mask(cells)
+    present = pc.filter(cells, pc.invert(missing))
+    arrow_type = {INT: pa.int64(), FLOAT: pa.float32(), STRING: pa.large_binary()}[kind]
+    values = pc.cast(present, arrow_type)
+    valid = pc.invert(missing).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
+    np.cumsum(valid, out=offsets[1:])
+    return pa.LargeListArray.from_arrays(pa.array(offsets, mask=np.append(~valid, False)), values)
+
+
+def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped, train_ratio: float):
+    """CSV lines -> (split, serialized tf.Example), column types inferred over all rows.
+
+    Rows travel in batches: parsing and the split hash (of the CSV line, so it is the
+    same in every run) are per row in Python; type inference and the tf.Example
+    encoding are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label cell is
+    missing are dropped and counted in ``dropped``.
     """
     import apache_beam as beam
+    import pyarrow as pa
     from apache_beam.metrics import Metrics
 
-    def parse(file_and_line):
-        filename, line = file_and_line
-        if not line.strip():
-            return
-        cells = next(csv.reader([line]))
-        if len(cells) != len(columns):
-            raise DataError(
-                f"{filename}: a row has {len(cells)} fields but the header has {len(columns)} "
-                f"({', '.join(columns)}). Row: {line[:200]!r}. Fix or remove malformed rows "
-                "(quote values that contain commas)."
-            )
-        yield [c.strip() for c in cells]
+    label_index = columns.index(label) if label else -1
+
+    def parse_batch(batch):
+        rows, splits = [], []
+        for filename, line in batch:
+            if not line.strip():
+                continue
+            cells = next(csv.reader([line]))
+            if len(cells) != len(columns):
+                raise DataError(
+                    f"{filename}: a row has {len(cells)} fields but the header has {len(columns)} "
+                    f"({', '.join(columns)}). Row: {line[:200]!r}. Fix or remove malformed rows "
+                    "(quote values that contain commas)."
+                )
+            cells = [c.strip() for c in cells]
+            if label_index >= 0 and _missing(cells[label_index]):
+                dropped.inc()
+                continue
+            rows.append(cells)
+            splits.append(split_of(line.encode("utf-8"), train_ratio))
+        if rows:
+            yield [pa.array(column, type=pa.string()) for column in zip(*rows)], splits
 
     class InferTypes(beam.CombineFn):
         def create_accumulator(self):
             return [UNKNOWN] * len(columns)
 
-        def add_input(self, acc, cells):
-            return [max(a, cell_type(c)) if a != STRING else a for a, c in zip(acc, cells)]
+        def add_input(self, acc, batch):
+            arrays, _ = batch
+            return [a if a == STRING else max(a, column_type(cells)) for a, cells in zip(acc, arrays)]
 
         def merge_accumulators(self, accs):
             return [max(types) for types in zip(*accs)]
@@ -165,26 +219,28 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
         def extract_output(self, acc):
             return acc
 
-    label_index = columns.index(label) if label else -1
+    class EncodeBatch(beam.DoFn):
+        def setup(self):
+            from tfx_bsl.coders.example_coder import RecordBatchToExamplesEncoder
 
-    def to_example(cells, types):
-        if label_index >= 0 and _missing(cells[label_index]):
-            dropped.inc()
-            return
-        values = {}
-        for name, cell, kind in zip(columns, cells, types):
-            if cell == "" or kind == UNKNOWN or (kind != STRING and cell.lower() in NA_MARKERS):
-                continue
-            values[name] = int(cell) if kind == INT else float(cell) if kind == FLOAT else cell
-        yield _make_example(values).SerializeToString(deterministic=True)
+            self._encoder = RecordBatchToExamplesEncoder()
 
-    rows = (
+        def process(self, batch, types):
+            arrays, splits = batch
+            kept = [(name, cells, kind) for name, cells, kind in zip(columns, arrays, types) if kind != UNKNOWN]
+            record_batch = pa.RecordBatch.from_arrays(
+                [_list_column(cells, kind) for _, cells, kind in kept], [name for name, _, _ in kept]
+            )
+            yield from zip(splits, self._encoder.encode(record_batch))
+
+    batches = (
         pipeline
         | "ListCsvFiles" >> beam.Create(list(files))
         | "ReadCsv" >> beam.io.ReadAllFromText(skip_header_lines=1, with_filename=True)
-        | "ParseCsv" >> beam.FlatMap(parse)
+        | "Batch" >> beam.BatchElements(min_batch_size=256, max_batch_size=8192)
+        | "ParseCsv" >> beam.FlatMap(parse_batch)
     )
-    types = rows | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
+    types = batches | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
 
     def count_empty_columns(column_types):
         for name, kind in zip(columns, column_types):
@@ -192,10 +248,10 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
                 Metrics.counter("ingest", EMPTY_COLUMN_COUNTER + name).inc()
 
     _ = types | "FindEmptyColumns" >> beam.Map(count_empty_columns)
-    return rows | "ToExample" >> beam.FlatMap(to_example, types=beam.pvalue.AsSingleton(types))
+    return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), types=beam.pvalue.AsSingleton(types))
 
 
-def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped):
+def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped, train_ratio: float):
     import apache_beam as beam
 
     def rows_of(table):
@@ -208,7 +264,8 @@ def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped):
             if label and _missing(row[label]):
                 dropped.inc()
                 continue
-            yield _make_example(row).SerializeToString(deterministic=True)
+            serialized = _make_example(row).SerializeToString(deterministic=True)
+            yield split_of(serialized, train_ratio), serialized
 
     return (
         pipeline
@@ -218,7 +275,7 @@ def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped):
     )
 
 
-def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped):
+def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped, train_ratio: float):
     import apache_beam as beam
     import tensorflow as tf
 
@@ -234,7 +291,8 @@ def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped):
             dropped.inc()
             return
         # Deterministic serialization (sorted feature keys) makes the hash split stable.
-        yield example.SerializeToString(deterministic=True)
+        serialized = example.SerializeToString(deterministic=True)
+        yield split_of(serialized, train_ratio), serialized
 
     return (
         pipeline
@@ -300,22 +358,21 @@ def ingest(
     counters = {split: Metrics.counter("ingest", f"rows_{split}") for split in layout.SPLITS}
     dropped = Metrics.counter("ingest", "rows_without_label")
 
-    def assign(serialized: bytes, num_partitions: int) -> int:
-        split = split_of(serialized, train_ratio)
-        counters[split].inc()
-        return layout.SPLITS.index(split)
+    def assign(split_and_example, num_partitions: int) -> int:
+        counters[split_and_example[0]].inc()
+        return layout.SPLITS.index(split_and_example[0])
 
     options = pipeline_options(beam_pipeline_args)
     with beam.Pipeline(options=options) as pipeline:
         if fmt == "csv":
-            examples = _csv_pcollection(pipeline, files, columns, label, dropped)
+            examples = _csv_pcollection(pipeline, files, columns, label, dropped, train_ratio)
         elif fmt == "parquet":
-            examples = _parquet_pcollection(pipeline, files, label, dropped)
+            examples = _parquet_pcollection(pipeline, files, label, dropped, train_ratio)
         else:
-            examples = _tfrecord_pcollection(pipeline, data_path, label, dropped)
+            examples = _tfrecord_pcollection(pipeline, data_path, label, dropped, train_ratio)
         partitions = examples | "HashSplit" >> beam.Partition(assign, len(layout.SPLITS))
         for split, part in zip(layout.SPLITS, partitions):
-            _ = part | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+            _ = part | f"Drop{split.title()}Key" >> beam.Map(lambda pair: pair[1]) | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
                 layout.examples_prefix(output_uri, split),
                 file_name_suffix=".gz",
             )
