@@ -20,8 +20,11 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on these machines) nothing
+# caches .pyc files, and every task would compile TensorFlow's sources again on import
+# (12 s instead of 5 s for TFDV here).
 $(STAMP): $(LOCK) pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r $(LOCK)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
