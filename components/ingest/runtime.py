@@ -1,7 +1,9 @@
 """Ingest: CSV, Parquet or TFRecord files -> tf.Example TFRecords in train/eval splits.
 
-The split is a deterministic hash of each serialized example, so the same data
-always lands in the same split, on any runner.
+The split is a deterministic hash of each row's content (the CSV line, or the
+canonically serialized example), so the same data always lands in the same split,
+on any runner. CSV rows are typed and encoded column by column (pyarrow and
+tfx-bsl's C++ encoder); Parquet and TFRecord rows one by one.
 """
 import csv
 import hashlib
@@ -27,7 +29,6 @@ NA_MARKERS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "?", "-"})
 
 # Column types, ordered so that the widest type seen in a column wins.
 UNKNOWN, INT, FLOAT, STRING = 0, 1, 2, 3
-TYPE_NAMES = {UNKNOWN: "empty", INT: "int", FLOAT: "float", STRING: "string"}
 
 
 def detect_format(files: Sequence[str], requested: str = "auto") -> str:
@@ -69,7 +70,8 @@ def read_csv_header(path: str) -> List[str]:
 
 
 def cell_type(value: str) -> int:
-    """The narrowest column type that can hold one CSV cell (NA markers fit any)."""
+    """The narrowest column type that can hold one CSV cell (NA markers fit any):
+    the rule ``column_type`` applies to whole columns, for single values."""
     if value == "" or value.lower() in NA_MARKERS:
         return UNKNOWN
     try:
@@ -372,9 +374,12 @@ def ingest(
             examples = _tfrecord_pcollection(pipeline, data_path, label, dropped, train_ratio)
         partitions = examples | "HashSplit" >> beam.Partition(assign, len(layout.SPLITS))
         for split, part in zip(layout.SPLITS, partitions):
-            _ = part | f"Drop{split.title()}Key" >> beam.Map(lambda pair: pair[1]) | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
-                layout.examples_prefix(output_uri, split),
-                file_name_suffix=".gz",
+            _ = (
+                part
+                | f"Drop{split.title()}Key" >> beam.Map(lambda pair: pair[1])
+                | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+                    layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
+                )
             )
     result = pipeline.result
 
