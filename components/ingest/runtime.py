@@ -131,6 +131,19 @@ def split_of(content: bytes, train_ratio: float) -> str:
 EMPTY_COLUMN_COUNTER = "empty_column:"
 
 
+class _RowCounters(dict):
+    """Beam counters of the rows written to each split, created on first use."""
+
+    def __missing__(self, split):
+        from apache_beam.metrics import Metrics
+
+        self[split] = Metrics.counter("ingest", f"rows_{split}")
+        return self[split]
+
+
+row_counters = _RowCounters()
+
+
 def column_type(cells) -> int:
     """The narrowest type of a column of CSV cells (a pyarrow string array), in C++."""
     import pyarrow as pa
@@ -173,7 +186,8 @@ def _list_column(cells, kind: int):
 
 
 def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped, train_ratio: float):
-    """CSV lines -> (split, serialized tf.Example), column types inferred over all rows.
+    """CSV lines -> serialized tf.Examples tagged with their split, column types
+    inferred over all rows.
 
     Rows travel in batches: parsing and the split hash (of the CSV line, so it is the
     same in every run) are per row in Python; type inference and the tf.Example
@@ -233,7 +247,10 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
             record_batch = pa.RecordBatch.from_arrays(
                 [_list_column(cells, kind) for _, cells, kind in kept], [name for name, _, _ in kept]
             )
-            yield from zip(splits, self._encoder.encode(record_batch))
+            for split in layout.SPLITS:
+                row_counters[split].inc(splits.count(split))
+            for split, serialized in zip(splits, self._encoder.encode(record_batch)):
+                yield beam.pvalue.TaggedOutput(split, serialized)
 
     batches = (
         pipeline
@@ -250,7 +267,18 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
                 Metrics.counter("ingest", EMPTY_COLUMN_COUNTER + name).inc()
 
     _ = types | "FindEmptyColumns" >> beam.Map(count_empty_columns)
-    return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), types=beam.pvalue.AsSingleton(types))
+    return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), types=beam.pvalue.AsSingleton(types)).with_outputs(
+        *layout.SPLITS
+    )
+
+
+def _tagged(serialized: bytes, train_ratio: float):
+    """A serialized example as a Beam output tagged with its split, counted."""
+    import apache_beam as beam
+
+    split = split_of(serialized, train_ratio)
+    row_counters[split].inc()
+    return beam.pvalue.TaggedOutput(split, serialized)
 
 
 def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped, train_ratio: float):
@@ -266,14 +294,13 @@ def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped, tr
             if label and _missing(row[label]):
                 dropped.inc()
                 continue
-            serialized = _make_example(row).SerializeToString(deterministic=True)
-            yield split_of(serialized, train_ratio), serialized
+            yield _tagged(_make_example(row).SerializeToString(deterministic=True), train_ratio)
 
     return (
         pipeline
         | "ListParquetFiles" >> beam.Create(list(files))
         | "ReadParquet" >> beam.io.ReadAllFromParquetBatched()
-        | "ToExample" >> beam.FlatMap(rows_of)
+        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*layout.SPLITS)
     )
 
 
@@ -293,13 +320,12 @@ def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped, train_rat
             dropped.inc()
             return
         # Deterministic serialization (sorted feature keys) makes the hash split stable.
-        serialized = example.SerializeToString(deterministic=True)
-        yield split_of(serialized, train_ratio), serialized
+        yield _tagged(example.SerializeToString(deterministic=True), train_ratio)
 
     return (
         pipeline
         | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
-        | "CheckExample" >> beam.FlatMap(canonical)
+        | "CheckExample" >> beam.FlatMap(canonical).with_outputs(*layout.SPLITS)
     )
 
 
@@ -357,13 +383,7 @@ def ingest(
                 f"{', '.join(columns)}. Pass the right --label for this data."
             )
 
-    counters = {split: Metrics.counter("ingest", f"rows_{split}") for split in layout.SPLITS}
     dropped = Metrics.counter("ingest", "rows_without_label")
-
-    def assign(split_and_example, num_partitions: int) -> int:
-        counters[split_and_example[0]].inc()
-        return layout.SPLITS.index(split_and_example[0])
-
     options = pipeline_options(beam_pipeline_args)
     with beam.Pipeline(options=options) as pipeline:
         if fmt == "csv":
@@ -372,14 +392,9 @@ def ingest(
             examples = _parquet_pcollection(pipeline, files, label, dropped, train_ratio)
         else:
             examples = _tfrecord_pcollection(pipeline, data_path, label, dropped, train_ratio)
-        partitions = examples | "HashSplit" >> beam.Partition(assign, len(layout.SPLITS))
-        for split, part in zip(layout.SPLITS, partitions):
-            _ = (
-                part
-                | f"Drop{split.title()}Key" >> beam.Map(lambda pair: pair[1])
-                | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
-                    layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
-                )
+        for split in layout.SPLITS:
+            _ = examples[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+                layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
             )
     result = pipeline.result
 
