@@ -6,6 +6,7 @@ This module is authoring-only: it loads kfp's DSL, which a running component
 """
 from components.evaluate.component import evaluate
 from components.ingest.component import ingest
+from components.predict.component import predict
 from components.push.component import push
 from components.schema.component import schema
 from components.statistics.component import statistics
@@ -23,6 +24,7 @@ ALL_COMPONENTS = {
     "train": train,
     "evaluate": evaluate,
     "push": push,
+    "predict": predict,
 }
 
 __all__ = list(ALL_COMPONENTS) + ["ALL_COMPONENTS"]

@@ -3,9 +3,10 @@
 ``PIPELINES`` maps each pipeline's CLI name to its ``@dsl.pipeline`` function.
 Importing this package loads kfp only, never TensorFlow.
 """
+from pipelines.batch_prediction import batch_prediction
 from pipelines.data_validation import data_validation
 from pipelines.training import training
 
-PIPELINES = {"training": training, "data-validation": data_validation}
+PIPELINES = {"training": training, "data-validation": data_validation, "batch-prediction": batch_prediction}
 
-__all__ = ["PIPELINES", "data_validation", "training"]
+__all__ = ["PIPELINES", "batch_prediction", "data_validation", "training"]

@@ -1,0 +1,173 @@
+"""The model batch prediction runs: which SavedModel, what it returns, and how Beam calls it.
+
+The model is the one ``train`` exports (``components/train/export.py``): its
+``serving_default`` signature takes serialized raw ``tf.Example``s (parsing and the
+transform graph are inside) and returns ``probabilities``, ``class_ids`` and
+``classes`` for a classifier, or ``predictions`` for a regressor.
+
+Why a small ``ModelHandler`` of our own: Beam's ``RunInference`` transform
+(``apache_beam.ml.inference``) does the batching, loads the model once per worker
+process and shares it between threads, and that is what runs here. Its TensorFlow
+handlers load models with ``tf.keras.models.load_model``, which under Keras 3 reads
+only ``.keras``/``.h5`` files, not this SavedModel; tfx-bsl's ``RunInference``
+loads SavedModels into a TF1 ``Session``, where this Keras 3 model's variables are
+not restored ("Could not find variable dense_1/bias", checked on the pinned
+stack). ``ServingSignatureHandler`` loads it with ``tf.saved_model.load`` and calls
+the signature on each batch.
+"""
+import os
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from apache_beam.ml.inference.base import ModelHandler
+
+from components.common.errors import ConfigurationError, DataError
+
+SIGNATURE = "serving_default"
+SIGNATURE_INPUT = "examples"
+SAVED_MODEL_FILE = "saved_model.pb"
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+# The checkpoint key of the class names the export keeps beside the Keras model.
+_CLASS_NAMES_VARIABLE = "class_names/.ATTRIBUTES/VARIABLE_VALUE"
+_MISSING_FEATURE = re.compile(r"Feature: (\S+) \(data type: (\w+)\) is required but could not be found")
+
+
+def resolve_model_dir(model_path: str) -> Tuple[str, Optional[int]]:
+    """The SavedModel folder ``model_path`` names, and its version when it has one.
+
+    ``model_path`` is a SavedModel folder (for example ``<base>/1732430000``), or a
+    serving base folder whose highest integer version is taken, as TF Serving does.
+
+    Raises:
+      ConfigurationError: the path is neither, or its newest version holds no SavedModel.
+    """
+    import tensorflow as tf
+
+    from components.push.runtime import existing_versions
+
+    path = model_path.rstrip("/")
+    if not path:
+        raise ConfigurationError("model_path is empty: give a serving base folder or a SavedModel folder.")
+    name = os.path.basename(path)
+    if tf.io.gfile.exists(os.path.join(path, SAVED_MODEL_FILE)):
+        return path, int(name) if name.isdigit() else None
+    if not tf.io.gfile.exists(path):
+        raise ConfigurationError(f"The model folder {model_path!r} does not exist. Push a model first, or fix the path.")
+    versions = existing_versions(path)
+    if not versions:
+        raise ConfigurationError(
+            f"{model_path!r} holds neither a SavedModel ({SAVED_MODEL_FILE}) nor integer version "
+            "folders (<base>/<version>/). Give the serving folder a training run pushed to, or one "
+            "version folder in it."
+        )
+    latest = os.path.join(path, str(versions[-1]))
+    if not tf.io.gfile.exists(os.path.join(latest, SAVED_MODEL_FILE)):
+        raise ConfigurationError(
+            f"The newest version of {model_path!r}, {latest!r}, holds no {SAVED_MODEL_FILE}: "
+            "an incomplete push? Remove it or name an older version folder."
+        )
+    return latest, versions[-1]
+
+
+class ModelOutputs:
+    """What the model's serving signature returns, read without loading the graph:
+    the task, and for a classifier its class names in ``class_ids`` order."""
+
+    def __init__(self, model_dir: str):
+        import tensorflow as tf
+        from tensorflow.python.saved_model import loader_impl
+
+        try:
+            saved_model = loader_impl.parse_saved_model(model_dir)
+        except (IOError, OSError) as error:
+            raise ConfigurationError(f"{model_dir!r} is not a readable SavedModel: {error}") from None
+        signatures = saved_model.meta_graphs[0].signature_def
+        signature = signatures.get(SIGNATURE)
+        if signature is None or list(signature.inputs) != [SIGNATURE_INPUT]:
+            raise ConfigurationError(
+                f"The SavedModel {model_dir!r} has no {SIGNATURE!r} signature taking serialized "
+                f"tf.Examples as {SIGNATURE_INPUT!r}; batch prediction needs a model exported by "
+                "the train component."
+            )
+        outputs = signature.outputs
+        if "probabilities" in outputs and "classes" in outputs:
+            self.task = CLASSIFICATION
+            width = outputs["probabilities"].tensor_shape.dim[-1].size
+            checkpoint = os.path.join(model_dir, "variables", "variables")
+            names = dict(tf.train.list_variables(checkpoint))
+            if _CLASS_NAMES_VARIABLE in names:
+                self.classes = [c.decode("utf-8") for c in tf.train.load_variable(checkpoint, _CLASS_NAMES_VARIABLE)]
+            else:  # a model from elsewhere: number the classes
+                self.classes = [str(i) for i in range(width)]
+        elif "predictions" in outputs:
+            self.task, self.classes = REGRESSION, []
+        else:
+            raise ConfigurationError(
+                f"The {SIGNATURE!r} signature of {model_dir!r} returns {', '.join(sorted(outputs))}; "
+                "batch prediction expects probabilities and classes (classification) or predictions "
+                "(regression), as the train component exports."
+            )
+
+
+def _feature_values(example, name: str) -> list:
+    feature = example.features.feature.get(name)
+    if feature is None:
+        return []
+    kind = feature.WhichOneof("kind")
+    return list(getattr(feature, kind).value) if kind else []
+
+
+def missing_feature_error(error: Exception, batch: Sequence[bytes], key_columns: Sequence[str]) -> Optional[DataError]:
+    """A DataError naming the feature the model needs and a row that lacks it, if
+    ``error`` is TensorFlow's parse error for a missing required feature."""
+    import tensorflow as tf
+
+    match = _MISSING_FEATURE.search(str(error))
+    if not match:
+        return None
+    feature, dtype = match.groups()
+    row = ""
+    for serialized in batch:
+        example = tf.train.Example.FromString(serialized)
+        if not _feature_values(example, feature):
+            shown = {name: _feature_values(example, name) for name in key_columns}
+            row = " One such row: " + ", ".join(f"{k}={v[0] if len(v) == 1 else v}" for k, v in shown.items()) + "."
+            break
+    return DataError(
+        f"The model needs feature {feature!r} ({dtype}) in every row, but some rows of the batch "
+        f"lack it.{row} Fill the column, or drop those rows; validating the batch against the "
+        "training schema in the SERVING environment reports such rows before prediction."
+    )
+
+
+class ServingSignatureHandler(ModelHandler):
+    """A Beam ``ModelHandler``: loads the SavedModel once per worker process
+    (``RunInference`` shares it between threads) and calls ``serving_default`` on
+    batches of serialized tf.Examples. Yields ``PredictionResult(example, {output:
+    value of this row})``."""
+
+    def __init__(self, model_dir: str, key_columns: Sequence[str] = (), max_batch_size: int = 1024):
+        super().__init__(min_batch_size=1, max_batch_size=max_batch_size)
+        self._model_dir = model_dir
+        self._key_columns = list(key_columns)
+
+    def load_model(self):
+        import tensorflow as tf
+
+        return tf.saved_model.load(self._model_dir)
+
+    def run_inference(self, batch: Sequence[bytes], model, inference_args: Optional[Dict] = None) -> Iterable:
+        import tensorflow as tf
+        from apache_beam.ml.inference.base import PredictionResult
+
+        try:
+            outputs = model.signatures[SIGNATURE](**{SIGNATURE_INPUT: tf.constant(list(batch))})
+        except tf.errors.InvalidArgumentError as error:
+            raise (missing_feature_error(error, batch, self._key_columns) or error) from None
+        values = {name: tensor.numpy() for name, tensor in outputs.items()}
+        return [PredictionResult(example, {name: array[i] for name, array in values.items()}) for i, example in enumerate(batch)]
+
+    def get_metrics_namespace(self) -> str:
+        return "predict"
+
