@@ -2,6 +2,7 @@
 
     kfp-tf run training [--data PATH] [--label COLUMN] [--workdir DIR] [--param NAME=VALUE ...]
     kfp-tf run data-validation --data PATH --schema SCHEMA [--baseline PATH]
+    kfp-tf run batch-prediction --data PATH [--model DIR] [--schema SCHEMA] [--baseline PATH]
     kfp-tf compile [--output-dir compiled] [--image URI]
     kfp-tf schema export [--run DIR] --output schema.pbtxt [--force]
     kfp-tf list
@@ -49,8 +50,47 @@ def _local_path(path: Optional[str]) -> str:
     return path if "://" in path else os.path.abspath(path)
 
 
+def latest_training_run(workdir: str) -> Optional[str]:
+    """The newest run folder of the training pipeline under ``workdir`` that got past schema."""
+    root = os.path.join(workdir, "pipeline_root")
+    runs = [
+        os.path.join(root, name) for name in (os.listdir(root) if os.path.isdir(root) else [])
+        if name.startswith("training-") and os.path.exists(os.path.join(root, name, "schema", "schema", "schema.pbtxt"))
+    ]
+    return max(runs, key=os.path.getmtime) if runs else None
+
+
+def batch_prediction_arguments(args, workdir: str) -> Dict[str, object]:
+    """``--model`` defaults to the workdir's serving folder; ``--schema`` and
+    ``--baseline`` to the schema and statistics of the workdir's last training run."""
+    if not args.data:
+        raise SystemExit("batch-prediction needs --data PATH: the rows to predict (without the label column).")
+    training_run = None if args.schema and args.baseline else latest_training_run(workdir)
+    schema = _local_path(args.schema)
+    if not schema and training_run:
+        schema = os.path.join(training_run, "schema", "schema", "schema.pbtxt")
+        print(f"[kfp-tf] schema: {schema} (the last training run's; --schema to choose)")
+    if not schema:
+        raise SystemExit(
+            "batch-prediction needs --schema SCHEMA.pbtxt (the training schema; `kfp-tf schema export` "
+            f"writes it), or a training run under --workdir {workdir} to take it from."
+        )
+    baseline = _local_path(args.baseline)
+    if not baseline and training_run and os.path.isdir(os.path.join(training_run, "statistics", "statistics")):
+        baseline = os.path.join(training_run, "statistics", "statistics")
+        print(f"[kfp-tf] skew baseline: {baseline} (the last training run's statistics; --baseline to choose)")
+    return {
+        "data_path": _local_path(args.data),
+        "model_path": _local_path(args.model or args.serving_model_dir) or os.path.join(workdir, "serving_model"),
+        "curated_schema_path": schema,
+        "baseline_statistics_path": baseline,
+    }
+
+
 def run_arguments(args, workdir: str) -> Dict[str, object]:
     """The pipeline arguments the ``run`` options stand for."""
+    if args.pipeline == "batch-prediction":
+        return batch_prediction_arguments(args, workdir)
     data = _local_path(args.data) or SAMPLE_DATA
     if args.pipeline == "training":
         if args.data and not args.label:
@@ -150,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", help="earlier data or its statistics, to check drift against")
     run.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where runs, models and summary.json go")
     run.add_argument("--serving-model-dir", help="push destination (default: WORKDIR/serving_model)")
+    run.add_argument(
+        "--model", help="batch-prediction: a serving folder (newest version) or a version folder (default: WORKDIR/serving_model)"
+    )
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="any pipeline parameter; JSON values allowed")
     run.add_argument("--verbose", action="store_true", help="show every task's log, not only progress")
     run.add_argument(

@@ -149,6 +149,7 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
     blessing = outputs.get("evaluate", {}).get("blessing", {})
     pushed = outputs.get("push", {}).get("pushed_model", {})
     transform_graph = outputs.get("transform", {}).get("transform_graph", {})
+    predictions = outputs.get("predict", {}).get("predictions", {})
     summary = {
         "pipeline": pipeline_name,
         "status": "failed" if failed or not tee.task_status else "succeeded",
@@ -166,6 +167,9 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "blessed": blessing.get("blessed") if blessing else None,
         "blessing_reasons": blessing.get("reasons"),
         "pushed_model": pushed.get("pushed_destination") or None,
+        "predictions": predictions.get("uri"),
+        "predicted_rows": predictions.get("rows"),
+        "prediction_model": predictions.get("model_dir"),
         "seconds": round(seconds, 1),
         "task_seconds": {k: round(v, 1) for k, v in tee.task_seconds.items()},
     }
@@ -202,6 +206,9 @@ def human_summary(summary: Dict) -> str:
         lines.append(f"  blessed: {summary['blessed']} ({'; '.join(summary.get('blessing_reasons') or [])})")
     if summary.get("status") == "succeeded" and summary["pipeline"] == "training":
         lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}")
+    if summary.get("predicted_rows") is not None:
+        lines.append(f"  predictions: {summary['predicted_rows']} rows by {summary['prediction_model']}")
+        lines.append(f"    in {summary['predictions']}")
     if summary.get("failed_task"):
         error = summary.get("error") or {}
         lines.append(f"  failed at: {summary['failed_task']}")
