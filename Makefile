@@ -41,7 +41,7 @@ test: setup ## run the whole test suite (unit, compile drift, end-to-end)
 
 .PHONY: test-fast
 test-fast: setup ## run the tests not marked slow
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not containers" $(PYTEST_ARGS)
 
 .PHONY: bench
 bench: setup ## benchmark the local penguin run (warm worker vs cold tasks) and authoring
@@ -58,6 +58,49 @@ compile: setup ## regenerate compiled/ (pipelines and component YAML) from the s
 .PHONY: lock
 lock: | $(BIN)/uv ## re-resolve requirements/runtime.in into requirements/runtime.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements/runtime.in -o $(LOCK)
+
+# --- containers: the component image, built without Docker Hub (see README, "Containers") ---
+# IMAGE defaults to components.image.COMPONENT_IMAGE (its tag is the package version).
+IMAGE ?= $(shell $(PYTHON) -c "from components.image import COMPONENT_IMAGE; print(COMPONENT_IMAGE)")
+GPU_IMAGE ?= $(shell $(PYTHON) -c "from components.image import GPU_COMPONENT_IMAGE; print(GPU_COMPONENT_IMAGE)")
+VERSION := $(shell $(PYTHON) -c "from components.version import __version__; print(__version__)")
+# kfp-tf-base:* is made here with debootstrap; any other BASE_IMAGE (a Debian 12 image
+# with python3 and python3-venv) is pulled by docker instead.
+BASE_IMAGE ?= kfp-tf-base:bookworm
+GPU_LOCK := requirements/gpu.lock
+
+.PHONY: dockerd
+dockerd: ## start Docker's daemon (Debian's docker.io) unless one is running
+	containers/start_dockerd.sh
+
+.PHONY: base-image
+base-image: dockerd
+	@if [[ "$(BASE_IMAGE)" == kfp-tf-base:* ]]; then containers/build_base.sh $(BASE_IMAGE); fi
+
+wheelhouse/cpu/.complete: $(LOCK) containers/build-tools.txt
+	PYTHON=$(PYTHON) containers/build_wheelhouse.sh $(LOCK) wheelhouse/cpu
+
+wheelhouse/gpu/.complete: $(GPU_LOCK) containers/build-tools.txt
+	PYTHON=$(PYTHON) containers/build_wheelhouse.sh $(GPU_LOCK) wheelhouse/gpu
+
+.PHONY: image
+image: base-image wheelhouse/cpu/.complete ## build the component image (IMAGE=uri to tag it otherwise)
+	containers/build_image.sh $(IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
+		--build-arg VARIANT=cpu --build-arg LOCK=$(LOCK) --build-arg WHEELHOUSE=wheelhouse/cpu
+
+.PHONY: image-gpu
+image-gpu: base-image wheelhouse/gpu/.complete ## build the GPU variant for training (GPU_IMAGE=uri)
+	containers/build_image.sh $(GPU_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
+		--build-arg VARIANT=gpu --build-arg LOCK=$(GPU_LOCK) --build-arg WHEELHOUSE=wheelhouse/gpu
+
+.PHONY: gpu-lock
+gpu-lock: | $(BIN)/uv ## re-resolve requirements/gpu.in (runtime.lock + TensorFlow's CUDA wheels)
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 requirements/gpu.in -o $(GPU_LOCK)
+
+.PHONY: test-containers
+test-containers: setup ## build the image, then run the training pipeline in containers (kfp DockerRunner)
+	$(MAKE) image IMAGE="$$($(PYTHON) -c 'from components.image import COMPONENT_IMAGE; print(COMPONENT_IMAGE)')"
+	$(BIN)/python -m pytest -m containers tests/containers $(PYTEST_ARGS)
 
 .PHONY: clean
 clean: ## remove local runs and caches (keeps .venv)

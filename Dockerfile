@@ -1,0 +1,53 @@
+# The component image: every kfp-tf component runs in it (components/image.py).
+#
+#   make image                 # CPU image, tagged components.image.COMPONENT_IMAGE
+#   make image-gpu             # GPU variant (TensorFlow's CUDA wheels) for training
+#
+# Built without Docker Hub or network: BASE_IMAGE is a Debian 12 root filesystem
+# with Python 3.11 (containers/build_base.sh makes kfp-tf-base:bookworm with
+# debootstrap; any Debian 12 image with python3 and python3-venv does), and the
+# Python packages come from a wheelhouse the host downloaded with the same lock
+# (containers/build_wheelhouse.sh). One definition for both variants: LOCK and
+# WHEELHOUSE choose the CPU set (requirements/runtime.lock) or the GPU set
+# (requirements/gpu.lock).
+ARG BASE_IMAGE=kfp-tf-base:bookworm
+
+# --- build: a venv with the locked stack and this package, bytecode compiled ---
+FROM ${BASE_IMAGE} AS build
+ARG LOCK=requirements/runtime.lock
+ARG WHEELHOUSE=wheelhouse/cpu
+COPY ${WHEELHOUSE}/ /wheelhouse/
+COPY containers/build-tools.txt /src/containers/build-tools.txt
+RUN python3 -m venv /opt/tools \
+ && /opt/tools/bin/pip install --quiet --no-index --find-links /wheelhouse -r /src/containers/build-tools.txt
+ENV UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never
+COPY ${LOCK} /src/requirements.lock
+# --compile-bytecode: the image is read-only to its user and PYTHONDONTWRITEBYTECODE
+# is set, so .pyc files must be made here (TensorFlow imports 2.4x faster with them).
+RUN /opt/tools/bin/uv venv --quiet --python /usr/bin/python3 /opt/venv \
+ && /opt/tools/bin/uv pip install --quiet --python /opt/venv/bin/python --compile-bytecode \
+        --no-index --find-links /wheelhouse -r /src/requirements.lock
+COPY pyproject.toml README.md /src/
+COPY components/ /src/components/
+COPY pipelines/ /src/pipelines/
+RUN /opt/tools/bin/uv pip install --quiet --python /opt/venv/bin/python --compile-bytecode \
+        --no-index --find-links /wheelhouse --no-deps /src \
+ && /opt/venv/bin/python -c "import components.image, pipelines, kfp, tensorflow_data_validation"
+
+# --- the image: the venv on the same base, a non-root user, nothing else ---
+FROM ${BASE_IMAGE}
+ARG VERSION=unknown
+ARG VARIANT=cpu
+LABEL org.opencontainers.image.title="kfp-tf-components" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.description="KFP v2 components for the TensorFlow model lifecycle (${VARIANT})" \
+      org.opencontainers.image.licenses="Apache-2.0"
+RUN useradd --create-home --uid 1000 --user-group --shell /usr/sbin/nologin kfp
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    VIRTUAL_ENV=/opt/venv \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    TF_CPP_MIN_LOG_LEVEL=2
+USER 1000:1000
+WORKDIR /home/kfp
