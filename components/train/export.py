@@ -19,6 +19,8 @@ def export_serving_model(keras_model, tft_output, task_info: Dict[str, object], 
     """Save ``keras_model`` wrapped with parsing and transform as a SavedModel."""
     import tensorflow as tf
 
+    from components.train.runtime import model_input
+
     label = task_info["label"]
     features: List[str] = list(task_info["features"])
     raw_spec = tft_output.raw_feature_spec()
@@ -32,7 +34,7 @@ def export_serving_model(keras_model, tft_output, task_info: Dict[str, object], 
         module.class_names = tf.Variable(task_info["classes"], trainable=False, dtype=tf.string)
 
     def model_inputs(transformed):
-        return {name: tf.reshape(transformed[name], [-1, 1]) for name in features}
+        return {name: model_input(transformed[name]) for name in features}
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
     def serve(examples):

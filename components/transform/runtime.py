@@ -4,12 +4,11 @@ The transform graph folder also holds ``task.json``, the facts the trainer and t
 evaluator need: the label, the task (classification or regression), the class
 names, and the raw label statistics used to scale a regression output.
 """
-import importlib.util
 import json
 import logging
 import os
 import tempfile
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from components.common import layout
 from components.common.beam_options import pipeline_options
@@ -59,29 +58,27 @@ def infer_task(schema, statistics, label: str, requested: str = "auto") -> str:
     return REGRESSION
 
 
-def load_user_module(module_file: str, required: Sequence[str]):
-    """Import a user's Python file (local or gs://) and check it defines ``required`` callables."""
-    import tensorflow as tf
+def user_preprocessing_fn(module_file: str, type_specs) -> Optional[Callable]:
+    """The module's preprocessing_fn, traced once on the raw features' ``type_specs`` to fail
+    early; None when the module defines only a model builder.
 
-    if not tf.io.gfile.exists(module_file):
-        raise ConfigurationError(f"Module file {module_file!r} does not exist.")
-    local = module_file
-    if "://" in module_file:
-        local = os.path.join(tempfile.mkdtemp(), os.path.basename(module_file))
-        tf.io.gfile.copy(module_file, local, overwrite=True)
-    spec = importlib.util.spec_from_file_location("user_module", local)
-    module = importlib.util.module_from_spec(spec)
+    Raises:
+      ConfigurationError: the module breaks the contract, or its preprocessing_fn fails
+        on the raw features (the message names the module's line).
+    """
+    import tensorflow_transform as tft
+
+    from components.common.user_module import PREPROCESSING_FN, load_user_module, user_code_error
+
+    module = load_user_module(module_file)
+    if module.preprocessing_fn is None:
+        logger.info("Module file %s defines no preprocessing_fn: using the default preprocessing", module_file)
+        return None
     try:
-        spec.loader.exec_module(module)
+        tft.get_analyze_input_columns(module.preprocessing_fn, type_specs)
     except Exception as error:
-        raise ConfigurationError(f"Module file {module_file!r} failed to import: {error!r}") from error
-    missing = [name for name in required if not callable(getattr(module, name, None))]
-    if missing:
-        raise ConfigurationError(
-            f"Module file {module_file!r} must define {', '.join(missing)}; see the README's "
-            "'User modules' section for the contract."
-        )
-    return module
+        raise user_code_error(module, PREPROCESSING_FN, error) from error
+    return module.preprocessing_fn
 
 
 def _tfxio(pattern: str, schema):
@@ -124,8 +121,9 @@ def transform(
       transformed_examples_uri: output examples in the usual per-split layout.
       label: the label column.
       task: ``auto``, ``classification`` or ``regression``.
-      module_file: optional Python file defining ``preprocessing_fn(inputs)``; it
-        must output the label as ``<label>_xf`` (a class id for classification).
+      module_file: optional user module (``components/common/user_module.py``); its
+        ``preprocessing_fn(inputs)``, when defined, replaces the default and must
+        output the label as ``<label>_xf`` (a class id for classification).
 
     Returns:
       The task facts (also written to ``task.json``).
@@ -146,9 +144,11 @@ def transform(
     schema = load_schema(layout.schema_path(schema_uri))
     statistics = load_statistics(statistics_uri, layout.TRAIN)
     task = infer_task(schema, statistics, label, task)
+    preprocessing_fn = None
     if module_file:
-        preprocessing_fn = load_user_module(module_file, ["preprocessing_fn"]).preprocessing_fn
-    else:
+        type_specs = _tfxio(layout.examples_pattern(examples_uri, layout.TRAIN), schema).TensorAdapter().OriginalTypeSpecs()
+        preprocessing_fn = user_preprocessing_fn(module_file, type_specs)
+    if preprocessing_fn is None:
         preprocessing_fn = preprocessing.make_preprocessing_fn(schema, label, task)
     label_key = preprocessing.transformed_name(label)
 
