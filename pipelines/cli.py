@@ -6,6 +6,8 @@
     kfp-tf compile [--output-dir compiled] [--image URI]
     kfp-tf schema export [--run DIR] --output schema.pbtxt [--force]
     kfp-tf list
+    kfp-tf submit PIPELINE --vertex|--kubeflow ... [--dry-run]   (pipelines/cloud/commands.py)
+    kfp-tf upload [PIPELINE ...] --registry URL --tag T [--dry-run]
 
 Importing this module loads kfp only; TensorFlow is imported by the tasks.
 """
@@ -216,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     lister = commands.add_parser("list", help="list pipelines and components")
     lister.set_defaults(handler=_list)
+
+    from pipelines.cloud.commands import add_commands as add_cloud_commands
+
+    add_cloud_commands(commands, DEFAULT_OUTPUT_DIR)  # submit, upload
     return parser
 
 
