@@ -1,6 +1,6 @@
 """Benchmarks of the local training pipeline and the authoring layer.
 
-    make bench            # or: .venv/bin/python benchmarks/run.py [--repeat N]
+    make bench-quick      # or: .venv/bin/python benchmarks/run.py [--repeat N]
 
 Prints a table and writes benchmarks/results/latest.json. Every figure is process
 wall time measured here, in this run, and the local pipeline is reported beside a
@@ -9,6 +9,7 @@ cold python3 process (what kfp's own SubprocessRunner does). The machines are
 shared and noisy, so compare ratios, not seconds across runs.
 """
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -54,7 +55,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1, help="runs of each pipeline variant (median reported)")
     args = parser.parse_args(argv)
 
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    results = {"measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
                "authoring": authoring(3)}
     runs = {"warm": [], "cold": []}
     for _ in range(args.repeat):  # interleaved, so both variants see the same noise
