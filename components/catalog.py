@@ -13,6 +13,7 @@ from components.statistics.component import statistics
 from components.train.component import train
 from components.transform.component import transform
 from components.validate.component import validate
+from components.vertex_push.component import vertex_push
 
 # The catalogue, in pipeline order.
 ALL_COMPONENTS = {
@@ -25,6 +26,7 @@ ALL_COMPONENTS = {
     "evaluate": evaluate,
     "push": push,
     "predict": predict,
+    "vertex_push": vertex_push,
 }
 
 __all__ = list(ALL_COMPONENTS) + ["ALL_COMPONENTS"]

@@ -182,6 +182,8 @@ class FakeVertex(FakeService):
         endpoint = self.endpoints[name]
         deployed = copy.deepcopy(request.body["deployedModel"])
         deployed["id"] = self._new_id()
+        if "@" in deployed.get("model", ""):  # Vertex answers with the model and its version apart
+            deployed["model"], deployed["modelVersionId"] = deployed["model"].split("@", 1)
         endpoint.setdefault("deployedModels", []).append(deployed)
         split = dict(request.body.get("trafficSplit") or {"0": 100})
         if "0" in split:

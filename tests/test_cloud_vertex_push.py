@@ -1,0 +1,114 @@
+"""vertex_push: the runtime against a loopback fake of the Vertex AI REST API (real google-cloud-aiplatform)."""
+import os
+
+import pytest
+import yaml
+from google.auth.credentials import AnonymousCredentials
+
+from components.common.errors import ConfigurationError
+from components.vertex_push.runtime import gcs_artifact_uri, push_to_vertex
+from conftest import REPO_ROOT
+from fakes.fixtures import fake_vertex  # noqa: F401 (fixture)
+
+PARENT = "projects/my-project/locations/europe-west4/models"
+IMAGE = "europe-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-16:latest"
+
+
+def push(fake, model_uri, blessed, **overrides):
+    options = dict(project="my-project", location="europe-west4", model_display_name="penguins",
+                   version_aliases=["run-42"], labels={"team": "ml", "pipeline": "vertex-training"},
+                   api_endpoint=fake.url, credentials=AnonymousCredentials())
+    options.update(overrides)
+    return push_to_vertex(model_uri, blessed, **options)
+
+
+def uploads(fake):
+    return [r.body for r in fake.calls("POST", r"/v1/projects/my-project/locations/europe-west4/models:upload")]
+
+
+def test_blessed_model_creates_the_parent_then_a_challenger_is_a_non_default_version(fake_vertex):
+    first = push(fake_vertex, "gs://pipeline-bucket/root/train/model", blessed=True)
+    [request] = uploads(fake_vertex)
+    assert "parentModel" not in request  # first use: the upload creates the parent
+    assert request["model"]["displayName"] == "penguins"
+    assert request["model"]["artifactUri"] == "gs://pipeline-bucket/root/train/model"
+    assert request["model"]["containerSpec"]["imageUri"] == IMAGE
+    assert request["model"]["labels"] == {"team": "ml", "pipeline": "vertex-training"}
+    assert request["model"]["versionAliases"] == ["run-42", "champion", "default"]
+    assert first["is_default_version"] and first["model_version"] == first["model"] + "@1"
+
+    second = push(fake_vertex, "/gcs/pipeline-bucket/root/train/model-2", blessed=False, version_aliases=["run-43"])
+    request = uploads(fake_vertex)[-1]
+    assert request["parentModel"] == first["model"]
+    assert request["model"]["artifactUri"] == "gs://pipeline-bucket/root/train/model-2"  # /gcs/ mount -> gs://
+    assert request["model"]["versionAliases"] == ["run-43"]  # no "default", no champion alias
+    assert second["model_version"] == first["model"] + "@2" and not second["is_default_version"]
+    versions = fake_vertex.models[first["model"]]
+    assert "default" in versions[0]["versionAliases"] and "default" not in versions[1]["versionAliases"]
+
+    third = push(fake_vertex, "gs://pipeline-bucket/root/train/model-3", blessed=True, version_aliases=[])
+    assert uploads(fake_vertex)[-1]["parentModel"] == first["model"]
+    assert third["model_version"] == first["model"] + "@3"
+    assert [v["versionAliases"] for v in fake_vertex.models[first["model"]]] == [["run-42"], ["run-43"], ["champion", "default"]]
+
+
+def test_not_blessed_without_a_parent_registers_nothing(fake_vertex):
+    result = push(fake_vertex, "gs://pipeline-bucket/root/train/model", blessed=False)
+    assert result["uploaded"] is False and "no parent model" in result["reason"]
+    assert uploads(fake_vertex) == [] and fake_vertex.models == {}
+
+
+def test_explicit_parent_model_and_deployment_with_traffic_split(fake_vertex):
+    created = push(fake_vertex, "gs://b/model-1", blessed=True, endpoint_display_name="penguins-online", machine_type="n1-standard-4")
+    [create_endpoint] = fake_vertex.calls("POST", r".*/endpoints")
+    assert create_endpoint.body["displayName"] == "penguins-online"
+    [first_deploy] = fake_vertex.calls("POST", r".*/endpoints/[^/]+:deployModel")
+    assert first_deploy.body["deployedModel"]["model"] == created["model_version"]
+    assert first_deploy.body["deployedModel"]["dedicatedResources"]["machineSpec"]["machineType"] == "n1-standard-4"
+    assert created["deployed_model_id"] and created["endpoint"] == create_endpoint.body.get("name", created["endpoint"])
+
+    model_id = created["model"].rsplit("/", 1)[1]
+    second = push(fake_vertex, "gs://b/model-2", blessed=True, parent_model=model_id, model_display_name="renamed",
+                  endpoint_display_name="penguins-online", traffic_percentage=25)
+    assert uploads(fake_vertex)[-1]["parentModel"] == created["model"]
+    assert len(fake_vertex.calls("POST", r".*/endpoints")) == 1  # the endpoint was found, not created again
+    deploy = fake_vertex.calls("POST", r".*/endpoints/[^/]+:deployModel")[-1]
+    assert deploy.body["trafficSplit"] == {"0": 25, created["deployed_model_id"]: 75}
+    endpoint = fake_vertex.endpoints[second["endpoint"]]
+    assert endpoint["trafficSplit"] == {created["deployed_model_id"]: 75, second["deployed_model_id"]: 25}
+
+
+def test_not_blessed_model_is_never_deployed(fake_vertex):
+    push(fake_vertex, "gs://b/model-1", blessed=True)
+    result = push(fake_vertex, "gs://b/model-2", blessed=False, endpoint_display_name="penguins-online")
+    assert result["uploaded"] and not result["endpoint"]
+    assert not fake_vertex.calls("POST", r".*/endpoints") and not fake_vertex.calls("POST", r".*:deployModel")
+
+
+def test_bad_input_fails_clearly_and_uploads_nothing(fake_vertex, tmp_path):
+    with pytest.raises(ConfigurationError, match="Cloud Storage only"):
+        push(fake_vertex, str(tmp_path / "model"), blessed=True)
+    with pytest.raises(ConfigurationError, match="not valid"):
+        push(fake_vertex, "gs://b/m", blessed=True, version_aliases=["Has Spaces"])
+    with pytest.raises(ConfigurationError, match="'default'"):
+        push(fake_vertex, "gs://b/m", blessed=True, version_aliases=["default"])
+    with pytest.raises(ConfigurationError, match="traffic_percentage"):
+        push(fake_vertex, "gs://b/m", blessed=True, traffic_percentage=120)
+    assert fake_vertex.requests == []
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        push(fake_vertex, "gs://b/m", blessed=True, parent_model="424242")
+    assert uploads(fake_vertex) == []
+    assert gcs_artifact_uri("/gcs/bucket/a/b/") == "gs://bucket/a/b"
+
+
+def test_compiled_outputs_are_typed_for_vertex_lineage():
+    with open(os.path.join(REPO_ROOT, "compiled", "components", "vertex_push.yaml")) as handle:
+        spec = yaml.safe_load(handle)
+    outputs = spec["components"]["comp-vertex-push"]["outputDefinitions"]["artifacts"]
+    assert outputs["vertex_model"]["artifactType"]["schemaTitle"] == "google.VertexModel"
+    assert outputs["vertex_endpoint"]["artifactType"]["schemaTitle"] == "google.VertexEndpoint"
+    with open(os.path.join(REPO_ROOT, "compiled", "vertex-training.yaml")) as handle:
+        pipeline = yaml.safe_load(handle)
+    push_task = pipeline["root"]["dag"]["tasks"]["vertex-push"]
+    assert push_task["inputs"]["artifacts"]["model"]["taskOutputArtifact"] == {"outputArtifactKey": "model", "producerTask": "train"}
+    assert push_task["inputs"]["artifacts"]["blessing"]["taskOutputArtifact"]["producerTask"] == "evaluate"
