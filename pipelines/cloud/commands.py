@@ -35,6 +35,15 @@ def _print(result, template: str, full: bool) -> None:
     print(json.dumps(result if full else _abbreviated(result, template), indent=2, sort_keys=True, default=str))
 
 
+def _loopback_credentials(api_endpoint):
+    """Anonymous credentials for an emulator on this machine (tests); None (ADC) otherwise."""
+    if api_endpoint and api_endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    return None
+
+
 def _caching(args):
     return None if args.caching is None else args.caching
 
@@ -50,6 +59,7 @@ def _submit(args) -> int:
                 project=args.project, region=args.region, pipeline_root=args.pipeline_root,
                 service_account=args.service_account, network=args.network, encryption_key=args.encryption_key,
                 labels=parse_labels(args.label or []), enable_caching=_caching(args), api_endpoint=args.api_endpoint,
+                credentials=_loopback_credentials(args.api_endpoint),
             )
             if args.schedule:
                 result = vertex.schedule(template, parameters, settings, cron=args.schedule,
