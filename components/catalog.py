@@ -4,7 +4,9 @@ Import wrappers from here (``from components.catalog import ingest, train``).
 This module is authoring-only: it loads kfp's DSL, which a running component
 (where ``_KFP_RUNTIME=true``) does not have, so runtime code never imports it.
 """
+from components.baseline.component import baseline
 from components.evaluate.component import evaluate
+from components.infra_validate.component import infra_validate
 from components.ingest.component import ingest
 from components.predict.component import predict
 from components.push.component import push
@@ -23,7 +25,9 @@ ALL_COMPONENTS = {
     "validate": validate,
     "transform": transform,
     "train": train,
+    "baseline": baseline,
     "evaluate": evaluate,
+    "infra_validate": infra_validate,
     "push": push,
     "predict": predict,
     "vertex_push": vertex_push,

@@ -139,6 +139,11 @@ def _newest_run_dir(pipeline_root: str, pipeline_name: str, since: float) -> Opt
     return max(candidates, key=os.path.getmtime) if candidates else None
 
 
+def _integer(value):
+    """Artifact metadata numbers come back as floats (protobuf Struct): 17.0 -> 17."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, arguments: Dict, seconds: float) -> Dict:
     """The run's facts from each task's recorded outputs."""
     outputs = {task: _task_outputs(run_dir, task) for task in tee.task_status} if run_dir else {}
@@ -148,6 +153,8 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
     evaluation = outputs.get("evaluate", {}).get("evaluation", {})
     blessing = outputs.get("evaluate", {}).get("blessing", {})
     pushed = outputs.get("push", {}).get("pushed_model", {})
+    infra = outputs.get("infra-validate", {}).get("infra_blessing", {})
+    baseline = evaluation.get("baseline") or {}
     transform_graph = outputs.get("transform", {}).get("transform_graph", {})
     predictions = outputs.get("predict", {}).get("predictions", {})
     summary = {
@@ -166,6 +173,12 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "metrics": evaluation.get("overall"),
         "blessed": blessing.get("blessed") if blessing else None,
         "blessing_reasons": blessing.get("reasons"),
+        "baseline": {"version": _integer(baseline.get("version")), "uri": baseline.get("uri")} if baseline.get("found") else None,
+        "baseline_metrics": evaluation.get("baseline_overall"),
+        "infra_blessed": infra.get("blessed") if infra else None,
+        "infra_reasons": infra.get("reasons"),
+        "infra_latency_ms": infra.get("latency_ms"),
+        "push_reason": pushed.get("reason"),
         "pushed_model": pushed.get("pushed_destination") or None,
         "predictions": predictions.get("uri"),
         "predicted_rows": predictions.get("rows"),
@@ -200,12 +213,22 @@ def human_summary(summary: Dict) -> str:
             + "".join(f"\n    {d['feature']} ({d['split']}): {d['measure']} {d['distance']:.3f} > {d['threshold']:.3f}" for d in drifted)
         )
     if summary.get("metrics"):
-        shown = {k: v for k, v in summary["metrics"].items() if k != "example_count"}
+        shown = {k: v for k, v in summary["metrics"].items() if k != "example_count" and "[" not in k}
         lines.append(f"  {summary.get('task') or 'metrics'}: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+    if summary.get("baseline_metrics"):
+        old = summary["baseline_metrics"]
+        shown = [k for k in summary.get("metrics") or {} if k in old and k != "example_count" and "[" not in k]
+        lines.append(
+            f"  baseline (version {(summary.get('baseline') or {}).get('version')}): "
+            + ", ".join(f"{k} {old[k]:.4g}" for k in shown)
+        )
+    if summary.get("infra_blessed") is not None:
+        lines.append(f"  infra validation: {'passed' if summary['infra_blessed'] else 'FAILED'} ({'; '.join(summary.get('infra_reasons') or [])})")
     if summary.get("blessed") is not None:
         lines.append(f"  blessed: {summary['blessed']} ({'; '.join(summary.get('blessing_reasons') or [])})")
     if summary.get("status") == "succeeded" and summary["pipeline"] == "training":
-        lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}")
+        blocked = [n for n, ok in (("not blessed", summary.get("blessed")), ("infra validation failed", summary.get("infra_blessed"))) if ok is False]
+        lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}" + (f" ({', '.join(blocked)})" if blocked else ""))
     if summary.get("predicted_rows") is not None:
         lines.append(f"  predictions: {summary['predicted_rows']} rows by {summary['prediction_model']}")
         lines.append(f"    in {summary['predictions']}")

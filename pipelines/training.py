@@ -1,15 +1,27 @@
 """The training pipeline: ingest -> statistics -> schema -> validate -> transform
--> train -> evaluate -> push.
+-> train -> evaluate (against the baseline: the last pushed model) -> infra_validate
+-> push.
 
 No dsl.If/ParallelFor/ExitHandler: the validation gate fails its task (stopping
-every downstream task) and push decides from the blessing itself, so the same DAG
+every downstream task) and push decides from both blessings itself, so the same DAG
 runs on kfp's local runner, on Kubeflow Pipelines and on Vertex AI Pipelines.
 """
 from typing import Dict, List
 
 from kfp import dsl
 
-from components.catalog import evaluate, ingest, push, schema, statistics, train, transform, validate
+from components.catalog import (
+    baseline,
+    evaluate,
+    infra_validate,
+    ingest,
+    push,
+    schema,
+    statistics,
+    train,
+    transform,
+    validate,
+)
 
 
 @dsl.pipeline(
@@ -34,6 +46,8 @@ def training(
     hidden_units: List[int] = [64, 32],
     seed: int = 42,
     thresholds: Dict[str, Dict[str, float]] = {},
+    change_thresholds: Dict[str, Dict[str, float]] = {},
+    slices: List[str] = [],
     beam_pipeline_args: List[str] = [],
 ):
     """Train on tabular data to predict a label; push the model only if it is blessed.
@@ -41,7 +55,8 @@ def training(
     Args:
       data_path: CSV, Parquet or TFRecord file, folder or glob (local or gs://).
       label: The column to predict.
-      serving_model_dir: Base folder blessed models are pushed to, as <dir>/<version>/.
+      serving_model_dir: Base folder blessed models are pushed to, as <dir>/<version>/;
+        its newest version is the baseline the candidate must not fall behind.
       train_ratio: Fraction of rows in the train split (deterministic hash split).
       input_format: csv, parquet, tfrecord or auto (from the file extension).
       curated_schema_path: A reviewed schema.pbtxt to validate against instead of
@@ -59,6 +74,12 @@ def training(
       seed: Random seed; -1 for none.
       thresholds: {metric: {"lower_bound": x, "upper_bound": y}} for blessing; empty
         means the task's default.
+      change_thresholds: How much worse than the baseline (the newest model in
+        serving_model_dir) the candidate may be, e.g. {"accuracy": {"max_drop": 0.01}}
+        or {"loss": {"max_increase": 0.05}}; empty means the task's default. Not
+        used on the first run (no baseline).
+      slices: Features to report metrics per value of ("a,b" crosses two); empty
+        means every categorical feature.
       beam_pipeline_args: Extra Apache Beam flags for the Beam steps.
     """
     ingest_task = ingest(
@@ -103,17 +124,27 @@ def training(
         hidden_units=hidden_units,
         seed=seed,
     )
+    baseline_task = baseline(serving_model_dir=serving_model_dir)
     evaluate_task = evaluate(
         model=train_task.outputs["model"],
+        baseline_model=baseline_task.outputs["baseline_model"],
         examples=ingest_task.outputs["examples"],
         schema=schema_task.outputs["schema"],
         statistics=statistics_task.outputs["statistics"],
         transform_graph=transform_task.outputs["transform_graph"],
         thresholds=thresholds,
+        change_thresholds=change_thresholds,
+        slices=slices,
         beam_pipeline_args=beam_pipeline_args,
+    )
+    infra_validate_task = infra_validate(
+        model=train_task.outputs["model"],
+        examples=ingest_task.outputs["examples"],
+        transform_graph=transform_task.outputs["transform_graph"],
     )
     push(
         model=train_task.outputs["model"],
         blessing=evaluate_task.outputs["blessing"],
+        infra_blessing=infra_validate_task.outputs["infra_blessing"],
         serving_model_dir=serving_model_dir,
     )

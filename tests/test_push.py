@@ -41,3 +41,36 @@ def test_push_needs_a_destination_and_a_saved_model(tmp_path, fake_model):
         push_model(fake_model, "", blessed=True)
     with pytest.raises(ConfigurationError, match="saved_model.pb"):
         push_model(str(tmp_path), str(tmp_path / "serving"), blessed=True)
+
+
+def _blessings(tmp_path, evaluate_ok, infra_ok):
+    from components.evaluate.runtime import write_blessing
+    from components.infra_validate.runtime import write_infra_blessing
+
+    blessing, infra = str(tmp_path / "blessing"), str(tmp_path / "infra")
+    write_blessing(blessing, evaluate_ok, ["passes"] if evaluate_ok else ["Overall: accuracy = 0.3 is below its threshold (>= 0.45)"])
+    write_infra_blessing(infra, {"blessed": infra_ok, "reasons": ["ok"] if infra_ok else ["probabilities are NaN"]})
+    return blessing, infra
+
+
+@pytest.mark.parametrize(
+    "evaluate_ok, infra_ok, expected",
+    [
+        (True, True, []),
+        (False, True, ["not blessed by evaluate: Overall: accuracy = 0.3 is below its threshold (>= 0.45)"]),
+        (True, False, ["infra validation failed: probabilities are NaN"]),
+    ],
+)
+def test_push_needs_both_blessings_and_says_which_failed(tmp_path, fake_model, evaluate_ok, infra_ok, expected):
+    from components.push.runtime import push_decision
+
+    blessing, infra = _blessings(tmp_path, evaluate_ok, infra_ok)
+    ok, reasons = push_decision(blessing, infra)
+    assert ok is (not expected) and reasons == expected
+    serving = tmp_path / "serving"
+    result = push_model(fake_model, str(serving), ok, reasons)
+    assert result["pushed"] is ok
+    if not ok:
+        assert result["reason"] == expected[0] and not serving.exists()
+    else:
+        assert existing_versions(str(serving)) == [result["pushed_version"]]

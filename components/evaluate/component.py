@@ -10,6 +10,7 @@ from components.image import COMPONENT_IMAGE
 @dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
 def evaluate(
     model: Input[Model],
+    baseline_model: Input[Model],
     examples: Input[Dataset],
     schema: Input[Artifact],
     statistics: Input[Artifact],
@@ -20,34 +21,57 @@ def evaluate(
     classification_metrics: Output[ClassificationMetrics],
     evaluation_report: Output[Markdown],
     thresholds: Dict[str, Dict[str, float]] = {},
+    change_thresholds: Dict[str, Dict[str, float]] = {},
+    slices: List[str] = [],
     beam_pipeline_args: List[str] = [],
 ):
-    """Evaluate the model on the eval split with TFMA and decide whether it is blessed.
+    """Evaluate the candidate on the eval split with TFMA, against a baseline when there is one.
+
+    The candidate is blessed when every value threshold holds and, when the
+    baseline component found a model, every change threshold against it holds
+    (both judged on the overall slice). With no baseline, value thresholds alone
+    decide (the first run).
 
     Args:
-      model: The SavedModel from train.
+      model: The candidate SavedModel from train.
+      baseline_model: The output of baseline: the model to beat, or a NO_BASELINE
+        folder.
       examples: The raw examples from ingest (the eval split is used).
       schema: The output of schema.
-      statistics: The output of statistics (which features to slice on).
+      statistics: The output of statistics (which features to slice on by default).
       transform_graph: The output of transform (task and classes).
-      evaluation: Output. The TFMA output folder (tfma.load_eval_result reads it) and
-        evaluation.json.
-      blessing: Output. A BLESSED or NOT_BLESSED file and blessing.json with the
-        reasons; metadata blessed and reasons.
-      metrics: Output. Overall metrics (accuracy and loss, or mean squared error, ...).
+      evaluation: Output. The TFMA output folder (tfma.load_eval_result reads it,
+        model_name "candidate"/"baseline" when there was a baseline) and
+        evaluation.json; metadata task, blessed, reasons, overall, baseline_overall.
+      blessing: Output. A BLESSED or NOT_BLESSED file and blessing.json (reasons,
+        both models' overall metrics, the thresholds); metadata blessed, reasons,
+        baseline_version.
+      metrics: Output. The candidate's overall metrics (accuracy and loss, or mean
+        squared error, ...).
       classification_metrics: Output. The confusion matrix, and the ROC curve for
         binary labels.
-      evaluation_report: Output. Markdown table of metrics per slice and the decision.
-      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}, judged on the overall
-        slice (slices are reported, not gated on). Empty means the defaults:
-        classification, accuracy one point above always predicting the most frequent
-        class, and AUC >= 0.6 for binary labels; regression, squared Pearson
-        correlation >= 0.1.
+      evaluation_report: Output. Markdown: the verdict and why, candidate beside
+        baseline, thresholds, per-class metrics, confusion matrix, metrics per slice.
+      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}. Empty means the
+        defaults: classification, accuracy one point above always predicting the
+        most frequent class, and AUC >= 0.6 for binary labels; regression, squared
+        Pearson correlation >= 0.1.
+      change_thresholds: How much worse than the baseline the candidate may be:
+        {metric: {"max_drop": x}} where higher is better (accuracy, auc, ...),
+        {metric: {"max_increase": x}} where lower is better (loss, mean_squared_error,
+        ...), or max_relative_drop / max_relative_increase (a fraction of the
+        baseline's value). Empty means the defaults: accuracy may drop by at most
+        0.01 (and AUC by 0.01 for binary labels); regression, the mean squared error
+        may grow by at most 5 %.
+      slices: Features to slice on, "a,b" for a cross of two. Empty means one slice
+        per categorical feature with at most 50 values.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:
-      ConfigurationError: A threshold names a metric that is not computed, or has a
-        bound other than lower_bound/upper_bound.
+      ConfigurationError: A threshold names a metric that is not computed or has a
+        bad bound, a change threshold goes against its metric's direction, a slice
+        names a feature the schema lacks, or the baseline predicts another label
+        or task.
     """
     from components.evaluate.runtime import evaluate as run_evaluate
 
@@ -60,8 +84,12 @@ def evaluate(
         output_uri=evaluation.path,
         blessing_uri=blessing.path,
         thresholds=thresholds,
+        slices=slices,
         report_path=evaluation_report.path,
         beam_pipeline_args=beam_pipeline_args,
+        baseline_model_uri=baseline_model.path,
+        change_thresholds=change_thresholds,
+        baseline_info={k: baseline_model.metadata[k] for k in ("version", "uri") if baseline_model.metadata.get(k)},
     )
     for name, value in result["overall"].items():
         metrics.log_metric(name, value)
@@ -69,6 +97,9 @@ def evaluate(
         classification_metrics.log_confusion_matrix(result["classes"], result["confusion_matrix"])
     if result.get("roc"):
         classification_metrics.log_roc_curve(*result["roc"])
-    blessing.metadata["blessed"] = result["blessed"]
-    blessing.metadata["reasons"] = result["reasons"]
-    evaluation.metadata.update({k: result[k] for k in ("task", "blessed", "reasons", "thresholds", "overall")})
+    blessing.metadata.update(
+        {"blessed": result["blessed"], "reasons": result["reasons"], "baseline_version": result["baseline"].get("version")}
+    )
+    evaluation.metadata.update(
+        {k: result[k] for k in ("task", "blessed", "reasons", "thresholds", "change_thresholds", "overall", "baseline", "baseline_overall")}
+    )

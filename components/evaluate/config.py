@@ -1,11 +1,52 @@
-"""The TFMA EvalConfig for a task: metrics, slices and value thresholds."""
+"""The TFMA EvalConfig for a task: metric sets, slices, value and change thresholds.
+
+Metric sets (names are what thresholds, ``summary.json`` and the report use):
+
+- every classifier: ``example_count``, ``accuracy``, ``loss`` and the multi-class
+  confusion matrix;
+- binary labels, for the positive class: ``auc``, ``auc_precision_recall``,
+  ``precision``, ``recall``, ``f1_score``, ``calibration`` (mean prediction / mean
+  label) and the confusion matrices at thresholds (the ROC curve);
+- three or more classes: ``macro_precision``, ``macro_recall``, ``macro_f1_score``
+  (unweighted means over the classes) and ``precision[<class>]``,
+  ``recall[<class>]``, ``f1_score[<class>]`` per class, derived from the overall
+  confusion matrix (the arg-max class is the prediction) and reported, not gated on;
+- regression: ``example_count``, ``mean_squared_error``, ``mean_absolute_error``,
+  ``squared_pearson_correlation`` (R²-like), ``mean_label``, ``mean_prediction``
+  (and ``root_mean_squared_error``, derived from the MSE after the run).
+
+Value thresholds (``{metric: {"lower_bound": x, "upper_bound": y}}``) and change
+thresholds against a baseline model (``{metric: {"max_drop": x}}`` for a metric
+where higher is better, ``{"max_increase": x}`` where lower is better, or the
+``max_relative_*`` forms as a fraction of the baseline's value) are judged on the
+overall slice; slices are reported, not gated on.
+"""
 import json
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 # Used when the class counts are unknown (a user preprocessing_fn).
 FALLBACK_MIN_ACCURACY = 0.6
 MIN_BINARY_AUC = 0.6
 MIN_REGRESSION_R2 = 0.1
+# Default change thresholds: how much worse than the baseline a candidate may be.
+DEFAULT_MAX_ACCURACY_DROP = 0.01
+DEFAULT_MAX_AUC_DROP = 0.01
+DEFAULT_MAX_RELATIVE_MSE_INCREASE = 0.05
+
+# Categorical features with more distinct values than this get no slice of their own.
+MAX_SLICE_VALUES = 50
+
+CANDIDATE = "candidate"
+BASELINE = "baseline"
+
+HIGHER_IS_BETTER = {
+    "accuracy", "auc", "auc_precision_recall", "precision", "recall", "f1_score", "squared_pearson_correlation",
+}
+LOWER_IS_BETTER = {"loss", "mean_squared_error", "mean_absolute_error"}
+CHANGE_KEYS = {
+    "max_drop": ("absolute", True), "max_relative_drop": ("relative", True),
+    "max_increase": ("absolute", False), "max_relative_increase": ("relative", False),
+}
 
 
 def default_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
@@ -27,12 +68,32 @@ def default_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, floa
     if len(task_info["classes"]) == 2:
         thresholds["auc"] = {"lower_bound": MIN_BINARY_AUC}
     return thresholds
-# Categorical features with more distinct values than this get no slice of their own.
-MAX_SLICE_VALUES = 50
+
+
+def default_change_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
+    """How much worse than the baseline a candidate may be when the user sets nothing.
+
+    Classification: accuracy may drop by at most 0.01 (and AUC by 0.01 for binary
+    labels). Regression: the mean squared error may grow by at most 5 %.
+    """
+    if task_info["task"] != "classification":
+        return {"mean_squared_error": {"max_relative_increase": DEFAULT_MAX_RELATIVE_MSE_INCREASE}}
+    change = {"accuracy": {"max_drop": DEFAULT_MAX_ACCURACY_DROP}}
+    if len(task_info["classes"]) == 2:
+        change["auc"] = {"max_drop": DEFAULT_MAX_AUC_DROP}
+    return change
+
+
+def _is_binary(task_info) -> bool:
+    return task_info["task"] == "classification" and len(task_info["classes"]) == 2
+
+
+def _is_multiclass(task_info) -> bool:
+    return task_info["task"] == "classification" and len(task_info["classes"]) > 2
 
 
 def metric_configs(task_info: Dict[str, object]) -> List[Dict[str, object]]:
-    """(class_name, name, extra config) of the metrics computed for a task."""
+    """The metrics computed on the model's whole output, as {class_name, name}."""
     if task_info["task"] == "classification":
         metrics = [
             ("ExampleCount", "example_count"),
@@ -59,76 +120,164 @@ def binary_metric_configs() -> List[Dict[str, object]]:
         {"class_name": "AUCPrecisionRecall", "name": "auc_precision_recall"},
         {"class_name": "Precision", "name": "precision"},
         {"class_name": "Recall", "name": "recall"},
+        {"class_name": "F1Score", "name": "f1_score"},
+        {"class_name": "Calibration", "name": "calibration"},
         {"class_name": "ConfusionMatrixPlot", "name": "confusion_matrix_plot"},
     ]
 
 
-def _threshold(bounds: Dict[str, float]):
+def threshold_metric_names(task_info: Dict[str, object]) -> List[str]:
+    """Metrics a value or change threshold may name for this task."""
+    names = [m["name"] for m in metric_configs(task_info) if not m["name"].endswith("_plot")]
+    if _is_binary(task_info):
+        names += [m["name"] for m in binary_metric_configs() if not m["name"].endswith("_plot")]
+    return names
+
+
+def check_thresholds(
+    task_info: Dict[str, object],
+    thresholds: Dict[str, Dict[str, float]],
+    change_thresholds: Dict[str, Dict[str, float]],
+) -> None:
+    """Raise ConfigurationError for an unknown metric, bound or change direction."""
+    from components.common.errors import ConfigurationError
+
+    names = threshold_metric_names(task_info)
+    for kind, given in (("thresholds", thresholds), ("change_thresholds", change_thresholds)):
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ConfigurationError(
+                f"{kind} name metric(s) {unknown} that are not computed for a {task_info['task']} model "
+                f"with {len(task_info.get('classes') or []) or 'no'} classes; available: {sorted(names)}."
+            )
+    for name, bounds in thresholds.items():
+        bad = sorted(set(bounds) - {"lower_bound", "upper_bound"})
+        if bad or not bounds:
+            raise ConfigurationError(f"thresholds[{name!r}] takes lower_bound and/or upper_bound, got {sorted(bounds)}.")
+    for name, change in change_thresholds.items():
+        bad = sorted(set(change) - set(CHANGE_KEYS))
+        if bad or len(change) == 0:
+            raise ConfigurationError(
+                f"change_thresholds[{name!r}] takes {sorted(CHANGE_KEYS)}, got {sorted(change)}."
+            )
+        for key in change:
+            higher = CHANGE_KEYS[key][1]
+            if (higher and name not in HIGHER_IS_BETTER) or (not higher and name not in LOWER_IS_BETTER):
+                better = "higher" if name in HIGHER_IS_BETTER else "lower" if name in LOWER_IS_BETTER else "neither"
+                raise ConfigurationError(
+                    f"change_thresholds[{name!r}] uses {key!r}, but for {name} {better} is better: "
+                    + ("use max_drop / max_relative_drop." if better == "higher" else
+                       "use max_increase / max_relative_increase." if better == "lower" else
+                       "it cannot be gated on a change.")
+                )
+            if float(change[key]) < 0:
+                raise ConfigurationError(f"change_thresholds[{name!r}][{key!r}] must be >= 0, got {change[key]}.")
+
+
+def _value_threshold(bounds: Dict[str, float]):
     import tensorflow_model_analysis as tfma
 
-    unknown = set(bounds) - {"lower_bound", "upper_bound"}
-    if unknown:
-        from components.common.errors import ConfigurationError
-
-        raise ConfigurationError(
-            f"A threshold takes lower_bound and/or upper_bound, got {sorted(unknown)}."
-        )
     value = tfma.GenericValueThreshold()
     if "lower_bound" in bounds:
         value.lower_bound.value = float(bounds["lower_bound"])
     if "upper_bound" in bounds:
         value.upper_bound.value = float(bounds["upper_bound"])
-    return tfma.MetricThreshold(value_threshold=value)
+    return value
+
+
+def _change_threshold(change: Dict[str, float]):
+    """max_drop 0.01 -> candidate - baseline >= -0.01 (higher is better), and so on."""
+    import tensorflow_model_analysis as tfma
+
+    threshold = tfma.GenericChangeThreshold()
+    for key, allowed in change.items():
+        field, higher = CHANGE_KEYS[key]
+        threshold.direction = tfma.MetricDirection.HIGHER_IS_BETTER if higher else tfma.MetricDirection.LOWER_IS_BETTER
+        getattr(threshold, field).value = -float(allowed) if higher else float(allowed)
+    return threshold
+
+
+def _metric_config(metric, thresholds, change_thresholds):
+    import tensorflow_model_analysis as tfma
+
+    config = tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
+    name = metric["name"]
+    if name in thresholds or name in change_thresholds:
+        threshold = tfma.MetricThreshold()
+        if name in thresholds:
+            threshold.value_threshold.CopyFrom(_value_threshold(thresholds[name]))
+        if name in change_thresholds:
+            threshold.change_threshold.CopyFrom(_change_threshold(change_thresholds[name]))
+        # Judged on the overall slice: small slices are reported, not gated on.
+        config.per_slice_thresholds.append(
+            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
+        )
+    return config
+
+
+def _model_specs(task_info, with_baseline: bool):
+    import tensorflow_model_analysis as tfma
+
+    classification = task_info["task"] == "classification"
+
+    def spec(**extra):
+        return tfma.ModelSpec(
+            signature_name="serving_default",
+            label_key=task_info["label_key"],
+            prediction_key="probabilities" if classification else "predictions",
+            # Each model reads the label through its own transform graph (class ids).
+            preprocessing_function_names=["transform_features"],
+            **extra,
+        )
+
+    if not with_baseline:
+        return [spec()]
+    return [spec(name=CANDIDATE), spec(name=BASELINE, is_baseline=True)]
+
+
+def parse_slices(slices: Optional[Sequence[str]]) -> Optional[List[List[str]]]:
+    """["island", "island,sex"] -> [["island"], ["island", "sex"]]; None/empty -> None."""
+    if not slices:
+        return None
+    parsed = []
+    for entry in slices:
+        names = [n.strip() for n in str(entry).split(",") if n.strip()]
+        if names:
+            parsed.append(names)
+    return parsed
 
 
 def build_eval_config(
     task_info: Dict[str, object],
-    slice_features: Sequence[str],
+    slices: Sequence[object],
     thresholds: Dict[str, Dict[str, float]],
+    change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
+    with_baseline: bool = False,
 ):
-    """An EvalConfig: overall slice plus one per feature, thresholds on the overall slice.
+    """An EvalConfig: overall slice plus ``slices`` (each a feature name or a list to cross).
 
-    Raises ConfigurationError when a threshold names a metric that is not computed.
+    With a baseline, the candidate and baseline models are both evaluated and the
+    change thresholds apply; without one they are left out (value thresholds only).
+
+    Raises ConfigurationError when a threshold names a metric that is not computed,
+    or a change threshold goes against its metric's direction.
     """
     import tensorflow_model_analysis as tfma
-    from components.common.errors import ConfigurationError
 
-    classification = task_info["task"] == "classification"
-    model_spec = tfma.ModelSpec(
-        signature_name="serving_default",
-        label_key=task_info["label_key"],
-        prediction_key="probabilities" if classification else "predictions",
-        preprocessing_function_names=["transform_features"],
-    )
-    known = metric_configs(task_info)
-    specs = [known]
-    binary = classification and len(task_info["classes"]) == 2
-    if binary:
-        specs.append(binary_metric_configs())
-    names = {m["name"] for group in specs for m in group}
-    unknown = set(thresholds) - names
-    if unknown:
-        raise ConfigurationError(
-            f"Thresholds name metric(s) {sorted(unknown)} that are not computed for a "
-            f"{task_info['task']} model; available: {sorted(names)}."
-        )
-    metrics_specs = []
-    for index, group in enumerate(specs):
-        configs = []
-        for metric in group:
-            config = tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
-            if metric["name"] in thresholds:
-                # Judged on the overall slice: small slices are reported, not gated on.
-                config.per_slice_thresholds.append(
-                    tfma.PerSliceMetricThreshold(
-                        slicing_specs=[tfma.SlicingSpec()], threshold=_threshold(thresholds[metric["name"]])
-                    )
-                )
-            configs.append(config)
-        spec = tfma.MetricsSpec(metrics=configs)
-        if index == 1:
-            positive = task_info.get("positive_class", task_info["classes"][1])
-            spec.binarize.class_ids.values.append(task_info["classes"].index(positive))
+    change_thresholds = dict(change_thresholds or {}) if with_baseline else {}
+    check_thresholds(task_info, thresholds, change_thresholds)
+    metrics_specs = [
+        tfma.MetricsSpec(metrics=[_metric_config(m, thresholds, change_thresholds) for m in metric_configs(task_info)])
+    ]
+    if _is_binary(task_info):
+        spec = tfma.MetricsSpec(metrics=[_metric_config(m, thresholds, change_thresholds) for m in binary_metric_configs()])
+        positive = task_info.get("positive_class", task_info["classes"][1])
+        spec.binarize.class_ids.values.append(task_info["classes"].index(positive))
         metrics_specs.append(spec)
-    slicing = [tfma.SlicingSpec()] + [tfma.SlicingSpec(feature_keys=[f]) for f in slice_features]
-    return tfma.EvalConfig(model_specs=[model_spec], slicing_specs=slicing, metrics_specs=metrics_specs)
+    # A slice is a feature name, or a list of names to cross.
+    slicing = [tfma.SlicingSpec()] + [
+        tfma.SlicingSpec(feature_keys=[names] if isinstance(names, str) else list(names)) for names in slices
+    ]
+    return tfma.EvalConfig(
+        model_specs=_model_specs(task_info, with_baseline), slicing_specs=slicing, metrics_specs=metrics_specs
+    )

@@ -1,16 +1,32 @@
-"""Evaluate: TFMA on the eval split, sliced, with value thresholds deciding the blessing."""
+"""Evaluate: TFMA on the eval split, sliced, against value thresholds and a baseline.
+
+Without a baseline the candidate alone is evaluated and judged on value
+thresholds. With one (the model ``components.baseline`` found in the serving
+folder), TFMA evaluates both on the same examples in one pass, each through its
+own serving and ``transform_features`` signatures (so a baseline trained with a
+different transform is read correctly), and change thresholds compare them.
+"""
 import json
 import logging
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
 from components.common.beam_options import pipeline_options
-from components.evaluate.config import MAX_SLICE_VALUES, build_eval_config, default_thresholds
+from components.common.errors import ConfigurationError
+from components.evaluate import results
+from components.evaluate.config import (
+    BASELINE, CANDIDATE, MAX_SLICE_VALUES, build_eval_config, check_thresholds, default_change_thresholds, default_thresholds,
+    parse_slices,
+)
+from components.evaluate.report import markdown_report, side_by_side
 
 logger = logging.getLogger(__name__)
 
 EVALUATION_FILE = "evaluation.json"
+BLESSING_FILE = "blessing.json"
+# Metrics that do not depend on which class id a class has.
+CLASS_ORDER_FREE = {"example_count", "accuracy", "loss"}
 
 
 def categorical_slice_features(schema, statistics, label: str) -> List[str]:
@@ -28,102 +44,80 @@ def categorical_slice_features(schema, statistics, label: str) -> List[str]:
     ]
 
 
-def _metric_value(value) -> Optional[float]:
-    for key in ("doubleValue", "double_value"):
-        if isinstance(value, dict) and key in value:
-            return float(value[key])
-    return None
-
-
-def _slice_name(slice_key) -> str:
-    if not slice_key:
-        return "Overall"
-    return ", ".join(f"{k}={v.decode() if isinstance(v, bytes) else v}" for k, v in slice_key)
-
-
-def flatten_metrics(metrics_by_output: Dict) -> Dict[str, float]:
-    """{'': {'': {'accuracy': {...}}, 'classId:1': {...}}} -> {'accuracy': x, 'auc': y}."""
-    flat = {}
-    for sub_keys in metrics_by_output.values():
-        for sub_key, metrics in sub_keys.items():
-            for name, value in metrics.items():
-                number = _metric_value(value)
-                if number is not None:
-                    flat[name] = number
-    return flat
-
-
-def _overall_plot(plots, plot_name: str) -> List[Dict]:
-    """The matrices of one plot on the overall slice (empty when absent)."""
-    for slice_key, plot in plots:
-        if slice_key:
-            continue
-        for sub_keys in plot.values():
-            for data in sub_keys.values():
-                matrices = data.get(plot_name, {}).get("matrices", [])
-                if matrices:
-                    return matrices
-    return []
-
-
-def confusion_matrix(plots, classes: Sequence[str]) -> Optional[List[List[float]]]:
-    """The overall multi-class confusion matrix (rows: actual, columns: predicted)."""
-    matrices = _overall_plot(plots, "multiClassConfusionMatrixAtThresholds")
-    if not matrices:
-        return None
-    size = len(classes)
-    matrix = [[0.0] * size for _ in range(size)]
-    for entry in matrices[0].get("entries", []):
-        actual = int(entry.get("actualClassId", 0))
-        predicted = int(entry.get("predictedClassId", 0))
-        if 0 <= actual < size and 0 <= predicted < size:
-            matrix[actual][predicted] = float(entry.get("numWeightedExamples", 0.0))
-    return matrix
-
-
-def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
-    """(fpr, tpr, thresholds) of the positive class, for binary classifiers."""
-    matrices = _overall_plot(plots, "confusionMatrixAtThresholds")
-    if not matrices:
-        return None
-    fpr, tpr, thresholds = [], [], []
-    for m in matrices:
-        tp, fp = m.get("truePositives", 0.0), m.get("falsePositives", 0.0)
-        tn, fn = m.get("trueNegatives", 0.0), m.get("falseNegatives", 0.0)
-        fpr.append(fp / (fp + tn) if fp + tn else 0.0)
-        tpr.append(tp / (tp + fn) if tp + fn else 0.0)
-        thresholds.append(float(m.get("threshold", 0.0)))
-    return fpr, tpr, thresholds
-
-
-def failure_reasons(validation_result) -> List[str]:
-    """Readable reasons from a TFMA ValidationResult."""
-    reasons = []
-    for per_slice in validation_result.metric_validations_per_slice:
-        where = _slice_name(
-            tuple((s.column, s.bytes_value or s.int64_value or s.float_value) for s in per_slice.slice_key.single_slice_keys)
+def check_slices(slices: List[List[str]], schema) -> None:
+    """Raise ConfigurationError naming any slice feature the schema does not have."""
+    known = [f.name for f in schema.feature]
+    unknown = sorted({name for names in slices for name in names if name not in known})
+    if unknown:
+        raise ConfigurationError(
+            f"slices name feature(s) {unknown} that are not in the schema; features: {', '.join(known)}. "
+            'Give feature names, or "a,b" to cross two features.'
         )
-        for failure in per_slice.failures:
-            reasons.append(f"{where}: {failure.metric_key.name} = {failure.metric_value.double_value.value:.4g} fails {failure.message or 'its threshold'}")
-    if validation_result.missing_thresholds:
-        reasons.append("a configured threshold could not be checked because its metric is missing")
-    return reasons
 
 
-def markdown_report(evaluation: Dict[str, object]) -> str:
-    """Per-slice metrics and the blessing decision, as Markdown for the UI."""
-    lines = ["# Model evaluation", ""]
-    verdict = "**BLESSED**" if evaluation["blessed"] else "**NOT BLESSED**"
-    lines += [f"Blessing: {verdict}", ""]
-    for reason in evaluation["reasons"]:
-        lines.append(f"- {reason}")
-    lines += ["", "Thresholds: " + json.dumps(evaluation["thresholds"]), ""]
-    names = sorted({n for m in evaluation["slices"].values() for n in m})
-    lines += ["| slice | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for slice_name, metrics in evaluation["slices"].items():
-        cells = [f"{metrics[n]:.4g}" if n in metrics else "" for n in names]
-        lines.append(f"| {slice_name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+def _signature_outputs(saved_model_pb: str) -> Dict[str, List[str]]:
+    """{signature name: [output names]} read from saved_model.pb (no graph is loaded)."""
+    import tensorflow as tf
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved_model = saved_model_pb2.SavedModel()
+    with tf.io.gfile.GFile(saved_model_pb, "rb") as handle:
+        saved_model.ParseFromString(handle.read())
+    signatures = saved_model.meta_graphs[0].signature_def
+    return {name: sorted(sig.outputs) for name, sig in signatures.items()}
+
+
+def _model_classes(model_uri: str) -> Optional[List[str]]:
+    """The class names an exported classifier stores (its class_names variable), or None."""
+    import tensorflow as tf
+
+    try:
+        names = tf.train.load_variable(os.path.join(model_uri, "variables", "variables"), "class_names/.ATTRIBUTES/VARIABLE_VALUE")
+    except Exception:  # not one of our classifiers, or no such variable
+        return None
+    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+
+
+def check_baseline(baseline_uri: str, task_info: Dict[str, object]) -> Dict[str, object]:
+    """Check the baseline answers like the candidate; return what is known about it.
+
+    Raises ConfigurationError when it lacks the serving_default / transform_features
+    signatures, predicts another kind of output, or reads no label named like the
+    candidate's: such a model was trained for another label or task, and a serving
+    folder serves one model's signature.
+    """
+    prediction_key = "probabilities" if task_info["task"] == "classification" else "predictions"
+    outputs = _signature_outputs(os.path.join(baseline_uri, "saved_model.pb"))
+    serving, transform = outputs.get("serving_default"), outputs.get("transform_features")
+    problem = None
+    if serving is None or transform is None:
+        problem = f"it has no serving_default and transform_features signatures (it has {sorted(outputs)})"
+    elif prediction_key not in serving:
+        problem = f"its serving_default returns {serving}, not {prediction_key!r} ({task_info['task']})"
+    elif task_info["label_key"] not in transform:
+        problem = f"its transform_features outputs no {task_info['label_key']!r} (label {task_info['label']!r})"
+    if problem:
+        raise ConfigurationError(
+            f"The baseline model {baseline_uri} cannot be compared with this {task_info['task']} model of "
+            f"label {task_info['label']!r}: {problem}. Push this model to another serving_model_dir."
+        )
+    classes = _model_classes(baseline_uri) if task_info["task"] == "classification" else None
+    return {"classes": classes}
+
+
+def _comparable(change_thresholds, task_info, baseline_classes) -> Dict[str, Dict[str, float]]:
+    """Change thresholds that can be judged: class-id metrics need the same class order."""
+    if task_info["task"] != "classification" or baseline_classes == list(task_info["classes"]):
+        return change_thresholds
+    return {k: v for k, v in change_thresholds.items() if k in CLASS_ORDER_FREE}
+
+
+def _per_class(eval_result, classes) -> Dict[str, float]:
+    """Per-class and macro metrics from the overall confusion matrix (three or more classes)."""
+    if not classes or len(classes) < 3:
+        return {}
+    matrix = results.confusion_matrix(eval_result.plots, classes)
+    return results.per_class_metrics(matrix, classes) if matrix else {}
 
 
 def evaluate(
@@ -135,42 +129,82 @@ def evaluate(
     output_uri: str,
     blessing_uri: str,
     thresholds: Optional[Dict[str, Dict[str, float]]] = None,
-    slice_features: Optional[Sequence[str]] = None,
+    slices: Optional[Sequence[str]] = None,
     report_path: Optional[str] = None,
     beam_pipeline_args: Optional[Sequence[str]] = None,
+    baseline_model_uri: Optional[str] = None,
+    change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
+    baseline_info: Optional[Dict[str, object]] = None,
 ) -> Dict[str, object]:
     """Run TFMA on the eval split and decide the blessing.
 
     Args:
-      model_uri: the SavedModel from ``train``.
+      model_uri: the candidate SavedModel from ``train``.
       examples_uri: raw examples; the eval split is evaluated.
       schema_uri, statistics_uri, transform_graph_uri: upstream artifacts.
-      output_uri: the TFMA output folder (``tfma.load_eval_result`` reads it), plus
-        ``evaluation.json``.
+      output_uri: the TFMA output folder (``tfma.load_eval_result`` reads it, with
+        ``model_name="candidate"`` when there was a baseline), plus ``evaluation.json``.
       blessing_uri: gets ``BLESSED`` or ``NOT_BLESSED`` and ``blessing.json``.
       thresholds: ``{metric: {"lower_bound": x, "upper_bound": y}}``; empty or None
         means the task's defaults (``config.default_thresholds``).
-      slice_features: features to slice on; None means every categorical feature.
+      slices: feature names to slice on, ``"a,b"`` for a cross; empty or None means
+        one slice per categorical feature with at most 50 values.
+      baseline_model_uri: the model to beat (a SavedModel folder), or None/a folder
+        without ``saved_model.pb`` for none: then only value thresholds apply.
+      change_thresholds: ``{metric: {"max_drop": x}}`` (or ``max_increase``,
+        ``max_relative_drop``, ``max_relative_increase``) against the baseline; empty
+        or None means ``config.default_change_thresholds``.
+      baseline_info: what is known of the baseline (version, uri), for the report.
 
     Returns:
-      ``{"task", "blessed", "reasons", "thresholds", "overall": {metric: value},
-      "slices": {slice: {metric: value}}, "classes", "confusion_matrix", "roc"}``.
+      ``{"task", "blessed", "reasons", "thresholds", "change_thresholds", "overall",
+      "baseline", "baseline_overall", "comparison", "slices", "classes",
+      "confusion_matrix", "roc"}``.
 
     Raises:
-      ConfigurationError: a threshold names an unknown metric or a bad bound.
+      ConfigurationError: a threshold names an unknown metric or bound, a change
+        threshold goes against its metric's direction, a slice names an unknown
+        feature, or the baseline answers for another label or task.
     """
     import tensorflow_model_analysis as tfma
+    from components.baseline.runtime import has_baseline
     from components.schema.runtime import load_schema
     from components.statistics.runtime import load_statistics
     from components.transform.runtime import read_task_info
 
     task_info = read_task_info(transform_graph_uri)
+    classes = task_info.get("classes") if task_info["task"] == "classification" else None
     schema = load_schema(layout.schema_path(schema_uri))
-    if slice_features is None:
-        slice_features = categorical_slice_features(schema, load_statistics(statistics_uri, layout.TRAIN), task_info["label"])
+    slice_list = parse_slices(slices)
+    if slice_list is None:
+        statistics = load_statistics(statistics_uri, layout.TRAIN)
+        slice_list = [[f] for f in categorical_slice_features(schema, statistics, task_info["label"])]
+    check_slices(slice_list, schema)
     thresholds = dict(thresholds or default_thresholds(task_info))
-    eval_config = build_eval_config(task_info, slice_features, thresholds)
-    shared_model = tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config)
+    with_baseline = bool(baseline_model_uri) and has_baseline(baseline_model_uri)
+    baseline = {"found": with_baseline, "uri": baseline_model_uri if with_baseline else "", **(baseline_info or {})}
+    baseline["found"] = with_baseline
+    change = dict(change_thresholds or default_change_thresholds(task_info))
+    notes = []
+    if with_baseline:
+        baseline_classes = check_baseline(baseline_model_uri, task_info)["classes"]
+        judged = _comparable(change, task_info, baseline_classes)
+        if judged != change:
+            notes.append(
+                f"the baseline's classes {baseline_classes} differ from the candidate's {classes} (or their order): "
+                f"only {sorted(CLASS_ORDER_FREE)} are compared"
+            )
+        change = judged
+    else:
+        check_thresholds(task_info, thresholds, change)  # a mistake is reported on the first run too
+    eval_config = build_eval_config(task_info, slice_list, thresholds, change, with_baseline=with_baseline)
+    if with_baseline:
+        shared_model = [
+            tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config, model_name=CANDIDATE),
+            tfma.default_eval_shared_model(eval_saved_model_path=baseline_model_uri, eval_config=eval_config, model_name=BASELINE),
+        ]
+    else:
+        shared_model = tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config)
     tfma.run_model_analysis(
         eval_shared_model=shared_model,
         eval_config=eval_config,
@@ -180,47 +214,66 @@ def evaluate(
         schema=schema,
         pipeline_options=pipeline_options(beam_pipeline_args),
     )
-    result = tfma.load_eval_result(output_uri)
+    result = tfma.load_eval_result(output_uri, model_name=CANDIDATE if with_baseline else None)
+    slices_metrics = results.sliced_metrics(result, classes)
+    overall = slices_metrics.get("Overall", {})
+    overall.update(_per_class(result, classes))
+    baseline_overall = None
+    if with_baseline:
+        baseline_result = tfma.load_eval_result(output_uri, model_name=BASELINE)
+        baseline_overall = results.sliced_metrics(baseline_result, classes).get("Overall", {})
+        baseline_overall.update(_per_class(baseline_result, classes))
+        if notes:  # class-id metrics of the baseline would be read with the wrong class names
+            baseline_overall = {k: v for k, v in baseline_overall.items() if k in CLASS_ORDER_FREE}
     validation = tfma.load_validation_result(output_uri)
-    slices = {_slice_name(key): flatten_metrics(metrics) for key, metrics in sorted(result.slicing_metrics, key=lambda item: (len(item[0]), str(item[0])))}
-    overall = slices.get("Overall", {})
-    reasons = failure_reasons(validation)
     blessed = bool(validation.validation_ok)
     if blessed:
-        reasons = [
-            "passes every threshold: "
-            + ", ".join(f"{name} {json.dumps(bounds)}" for name, bounds in thresholds.items())
-        ]
+        reasons = ["passes every threshold: " + ", ".join(f"{n} {json.dumps(b)}" for n, b in thresholds.items())]
+        if with_baseline:
+            reasons.append(
+                f"no worse than the baseline (version {baseline.get('version', '?')}) beyond its change thresholds: "
+                + ", ".join(f"{n} {results.change_text(c)}" for n, c in change.items())
+            )
+        else:
+            reasons.append("no baseline in the serving folder: judged on value thresholds alone")
+    else:
+        reasons = results.failure_reasons(validation, thresholds, change, overall, baseline_overall)
+    reasons += notes
     evaluation = {
         "task": task_info["task"],
         "blessed": blessed,
         "reasons": reasons,
         "thresholds": thresholds,
+        "change_thresholds": change if with_baseline else {},
         "overall": overall,
-        "slices": slices,
+        "baseline": baseline,
+        "baseline_overall": baseline_overall,
+        "comparison": side_by_side(overall, baseline_overall) if with_baseline else None,
+        "slices": slices_metrics,
     }
-    if task_info["task"] == "classification":
-        evaluation["classes"] = task_info["classes"]
+    if classes:
+        evaluation["classes"] = classes
         evaluation["positive_class"] = task_info.get("positive_class")
-        evaluation["confusion_matrix"] = confusion_matrix(result.plots, task_info["classes"])
-        evaluation["roc"] = roc_curve(result.plots) if len(task_info["classes"]) == 2 else None
+        evaluation["confusion_matrix"] = results.confusion_matrix(result.plots, classes)
+        evaluation["roc"] = results.roc_curve(result.plots) if len(classes) == 2 else None
     with open(os.path.join(output_uri, EVALUATION_FILE), "w") as handle:
         json.dump(evaluation, handle, indent=2)
-    write_blessing(blessing_uri, blessed, reasons)
+    write_blessing(blessing_uri, blessed, reasons, {k: evaluation[k] for k in ("overall", "baseline", "baseline_overall", "thresholds", "change_thresholds")})
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
             handle.write(markdown_report(evaluation))
-    logger.info("Evaluation: blessed=%s overall=%s reasons=%s", blessed, overall, reasons)
+    logger.info("Evaluation: blessed=%s overall=%s baseline=%s reasons=%s", blessed, overall, baseline_overall, reasons)
     return evaluation
 
 
-def write_blessing(blessing_uri: str, blessed: bool, reasons: Sequence[str]) -> None:
-    """TFX-style blessing folder: an empty BLESSED or NOT_BLESSED file, plus the reasons."""
+def write_blessing(blessing_uri: str, blessed: bool, reasons: Sequence[str], details: Optional[Dict] = None) -> None:
+    """TFX-style blessing folder: an empty BLESSED or NOT_BLESSED file, plus blessing.json
+    (blessed, reasons, and ``details``: both models' overall metrics and the thresholds)."""
     os.makedirs(blessing_uri, exist_ok=True)
     name = layout.BLESSED_FILE if blessed else layout.NOT_BLESSED_FILE
     open(os.path.join(blessing_uri, name), "w").close()
-    with open(os.path.join(blessing_uri, "blessing.json"), "w") as handle:
-        json.dump({"blessed": blessed, "reasons": list(reasons)}, handle, indent=2)
+    with open(os.path.join(blessing_uri, BLESSING_FILE), "w") as handle:
+        json.dump({"blessed": blessed, "reasons": list(reasons), **(details or {})}, handle, indent=2)
 
 
 def is_blessed(blessing_uri: str) -> bool:
@@ -228,3 +281,12 @@ def is_blessed(blessing_uri: str) -> bool:
     return os.path.exists(os.path.join(blessing_uri, layout.BLESSED_FILE)) and not os.path.exists(
         os.path.join(blessing_uri, layout.NOT_BLESSED_FILE)
     )
+
+
+def blessing_reasons(blessing_uri: str) -> List[str]:
+    """The reasons blessing.json gives (empty when there is none)."""
+    path = os.path.join(blessing_uri, BLESSING_FILE)
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return list(json.load(handle).get("reasons", []))

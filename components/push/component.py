@@ -9,29 +9,33 @@ from components.image import COMPONENT_IMAGE
 def push(
     model: Input[Model],
     blessing: Input[Artifact],
+    infra_blessing: Input[Artifact],
     pushed_model: Output[Model],
     serving_model_dir: str,
 ) -> str:
-    """Push a blessed model to <serving_model_dir>/<integer version>/ (TF Serving layout).
+    """Push a model blessed twice to <serving_model_dir>/<integer version>/ (TF Serving layout).
 
     Args:
       model: The SavedModel from train.
       blessing: The blessing from evaluate; nothing is pushed unless it says BLESSED.
+      infra_blessing: The infra_blessing from infra_validate; nothing is pushed unless
+        it says INFRA_BLESSED.
       pushed_model: Output. Points at the pushed version; metadata pushed,
-        pushed_destination, pushed_version (pushed false when not blessed).
+        pushed_destination, pushed_version, reason (why nothing was pushed: the
+        blessings' reasons).
       serving_model_dir: The base folder, local or gs://. An existing version is never
         overwritten; locally the copy is written aside and renamed into place.
 
     Returns:
-      The pushed version folder, or "" when the model was not blessed.
+      The pushed version folder, or "" when a blessing is missing.
 
     Raises:
       ConfigurationError: serving_model_dir is empty, or the model holds no SavedModel.
     """
-    from components.evaluate.runtime import is_blessed
-    from components.push.runtime import push_model
+    from components.push.runtime import push_decision, push_model
 
-    result = push_model(model.path, serving_model_dir, is_blessed(blessing.path))
+    ok, reasons = push_decision(blessing.path, infra_blessing.path)
+    result = push_model(model.path, serving_model_dir, ok, reasons)
     pushed_model.metadata.update(result)
     if result["pushed"]:
         pushed_model.uri = result["pushed_destination"]

@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 import uuid
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common.errors import ConfigurationError
 
@@ -67,8 +67,30 @@ def _copy_tree_remote(source: str, destination: str) -> None:
             tf.io.gfile.copy(os.path.join(root, name), os.path.join(target_root, name), overwrite=False)
 
 
-def push_model(model_uri: str, serving_model_dir: str, blessed: bool) -> Dict[str, object]:
+def push_decision(blessing_uri: str, infra_blessing_uri: Optional[str]) -> Tuple[bool, List[str]]:
+    """Whether both blessings are positive, and why not.
+
+    ``blessing_uri`` is evaluate's blessing (BLESSED / NOT_BLESSED), and
+    ``infra_blessing_uri`` infra_validate's (INFRA_BLESSED / INFRA_NOT_BLESSED);
+    None skips the infra check. Returns ``(ok, reasons)``, reasons naming what blocks.
+    """
+    from components.evaluate.runtime import blessing_reasons, is_blessed
+    from components.infra_validate.runtime import infra_reasons, is_infra_blessed
+
+    reasons = []
+    if not is_blessed(blessing_uri):
+        reasons.append("not blessed by evaluate: " + ("; ".join(blessing_reasons(blessing_uri)) or "no BLESSED file"))
+    if infra_blessing_uri is not None and not is_infra_blessed(infra_blessing_uri):
+        reasons.append("infra validation failed: " + ("; ".join(infra_reasons(infra_blessing_uri)) or "no INFRA_BLESSED file"))
+    return not reasons, reasons
+
+
+def push_model(
+    model_uri: str, serving_model_dir: str, blessed: bool, blocked_by: Sequence[str] = ()
+) -> Dict[str, object]:
     """Copy the model to a new version folder if and only if it is blessed.
+
+    ``blocked_by`` gives the reasons when it is not (``push_decision``).
 
     Returns:
       ``{"pushed": bool, "pushed_destination": path or "", "pushed_version": int or None,
@@ -78,8 +100,9 @@ def push_model(model_uri: str, serving_model_dir: str, blessed: bool) -> Dict[st
       ConfigurationError: no serving folder given, or the model folder is not a SavedModel.
     """
     if not blessed:
-        logger.info("Model not blessed: nothing pushed.")
-        return {"pushed": False, "pushed_destination": "", "pushed_version": None, "reason": "model not blessed"}
+        reason = "; ".join(blocked_by) or "model not blessed"
+        logger.info("Nothing pushed: %s", reason)
+        return {"pushed": False, "pushed_destination": "", "pushed_version": None, "reason": reason}
     if not serving_model_dir:
         raise ConfigurationError("serving_model_dir is empty: give the base folder models are pushed to.")
     if not os.path.exists(os.path.join(model_uri, "saved_model.pb")) and "://" not in model_uri:

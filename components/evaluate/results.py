@@ -1,0 +1,195 @@
+"""Reading TFMA's output: flat metric names per slice, plots, and readable failure reasons.
+
+Metric names follow ``components.evaluate.config``: a metric of the whole output or
+of a binary label's positive class keeps its name (``accuracy``, ``auc``); for
+three or more classes, ``per_class_metrics`` adds ``precision[<class>]`` and the
+macro means (``macro_precision``) from the confusion matrix. TFMA's ``*_diff`` entries (candidate minus baseline) are
+left out: the comparison is rebuilt from both models' own values.
+"""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+_MACRO_PREFIX = "macro_average: true\n_"
+
+
+def metric_value(value) -> Optional[float]:
+    """The float in a TFMA metric entry ({"doubleValue": x}), or None (NaN, plots, ...)."""
+    if not isinstance(value, dict):
+        return None
+    for key in ("doubleValue", "double_value"):
+        if key in value:
+            number = float(value[key])
+            return None if math.isnan(number) else number
+    return None
+
+
+def metric_name(name: str, sub_key: str, classes: Optional[Sequence[str]], per_class: bool) -> Optional[str]:
+    """Our name of one TFMA metric entry; None for entries we do not report."""
+    if name.endswith("_diff"):
+        return None
+    if name.startswith(_MACRO_PREFIX):
+        return "macro_" + name[len(_MACRO_PREFIX):]
+    if sub_key.startswith("classId:") and per_class:
+        class_id = int(sub_key.split(":", 1)[1])
+        label = classes[class_id] if classes and 0 <= class_id < len(classes) else str(class_id)
+        return f"{name}[{label}]"
+    return name
+
+
+def flatten_metrics(metrics_by_output: Dict, classes: Optional[Sequence[str]] = None) -> Dict[str, float]:
+    """{'': {'': {'accuracy': {...}}, 'classId:1': {...}}} -> {'accuracy': x, 'auc': y}.
+
+    With ``classes`` of three or more, class sub-keys become ``name[<class>]``;
+    with two (or none), the positive class's metrics keep their plain names.
+    """
+    per_class = bool(classes) and len(classes) > 2
+    flat = {}
+    for sub_keys in metrics_by_output.values():
+        for sub_key, metrics in sub_keys.items():
+            for name, value in metrics.items():
+                number = metric_value(value)
+                ours = metric_name(name, sub_key, classes, per_class)
+                if number is not None and ours:
+                    flat[ours] = number
+    if "mean_squared_error" in flat:
+        flat["root_mean_squared_error"] = math.sqrt(max(flat["mean_squared_error"], 0.0))
+    return flat
+
+
+def slice_name(slice_key) -> str:
+    """() -> 'Overall'; (('island', b'Dream'), ('sex', 'male')) -> 'island=Dream, sex=male'."""
+    if not slice_key:
+        return "Overall"
+    return ", ".join(f"{k}={v.decode() if isinstance(v, bytes) else v}" for k, v in slice_key)
+
+
+def sliced_metrics(eval_result, classes: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
+    """{slice name: {metric: value}}, the overall slice first, then by depth and name."""
+    ordered = sorted(eval_result.slicing_metrics, key=lambda item: (len(item[0]), str(item[0])))
+    return {slice_name(key): flatten_metrics(metrics, classes) for key, metrics in ordered}
+
+
+def _overall_plot(plots, plot_name: str) -> List[Dict]:
+    """The matrices of one plot on the overall slice (empty when absent)."""
+    for slice_key, plot in plots:
+        if slice_key:
+            continue
+        for sub_keys in plot.values():
+            for data in sub_keys.values():
+                matrices = data.get(plot_name, {}).get("matrices", [])
+                if matrices:
+                    return matrices
+    return []
+
+
+def confusion_matrix(plots, classes: Sequence[str]) -> Optional[List[List[float]]]:
+    """The overall multi-class confusion matrix (rows: actual, columns: predicted)."""
+    matrices = _overall_plot(plots, "multiClassConfusionMatrixAtThresholds")
+    if not matrices:
+        return None
+    size = len(classes)
+    matrix = [[0.0] * size for _ in range(size)]
+    for entry in matrices[0].get("entries", []):
+        actual = int(entry.get("actualClassId", 0))
+        predicted = int(entry.get("predictedClassId", 0))
+        if 0 <= actual < size and 0 <= predicted < size:
+            matrix[actual][predicted] = float(entry.get("numWeightedExamples", 0.0))
+    return matrix
+
+
+def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
+    """(fpr, tpr, thresholds) of the positive class, for binary classifiers."""
+    matrices = _overall_plot(plots, "confusionMatrixAtThresholds")
+    if not matrices:
+        return None
+    fpr, tpr, thresholds = [], [], []
+    for m in matrices:
+        tp, fp = m.get("truePositives", 0.0), m.get("falsePositives", 0.0)
+        tn, fn = m.get("trueNegatives", 0.0), m.get("falseNegatives", 0.0)
+        fpr.append(fp / (fp + tn) if fp + tn else 0.0)
+        tpr.append(tp / (tp + fn) if tp + fn else 0.0)
+        thresholds.append(float(m.get("threshold", 0.0)))
+    return fpr, tpr, thresholds
+
+
+def per_class_metrics(matrix: List[List[float]], classes: Sequence[str]) -> Dict[str, float]:
+    """Precision, recall and F1 of each class from a confusion matrix, and their macro means.
+
+    Rows are actual classes, columns predicted (the arg-max). A class never
+    predicted has no precision (and counts as 0 in the macro mean, as scikit-learn does).
+    """
+    metrics, sums = {}, {"precision": 0.0, "recall": 0.0, "f1_score": 0.0}
+    for index, name in enumerate(classes):
+        true_positives = matrix[index][index]
+        predicted = sum(row[index] for row in matrix)
+        actual = sum(matrix[index])
+        precision = true_positives / predicted if predicted else None
+        recall = true_positives / actual if actual else None
+        f1 = 2 * precision * recall / (precision + recall) if precision and recall else (0.0 if predicted and actual else None)
+        for metric, value in (("precision", precision), ("recall", recall), ("f1_score", f1)):
+            if value is not None:
+                metrics[f"{metric}[{name}]"] = value
+            sums[metric] += value or 0.0
+    for metric, total in sums.items():
+        metrics["macro_" + metric] = total / len(classes)
+    return metrics
+
+
+def _bounds_text(bounds: Dict[str, float]) -> str:
+    parts = []
+    if "lower_bound" in bounds:
+        parts.append(f">= {bounds['lower_bound']:.4g}")
+    if "upper_bound" in bounds:
+        parts.append(f"<= {bounds['upper_bound']:.4g}")
+    return " and ".join(parts)
+
+
+def change_text(change: Dict[str, float]) -> str:
+    """{"max_drop": 0.01} -> 'may drop by at most 0.01' (and the other forms)."""
+    words = {
+        "max_drop": "may drop by at most {:.4g}",
+        "max_increase": "may grow by at most {:.4g}",
+        "max_relative_drop": "may drop by at most {:.4g} of the baseline's value",
+        "max_relative_increase": "may grow by at most {:.4g} of the baseline's value",
+    }
+    return " and ".join(words[key].format(float(value)) for key, value in change.items())
+
+
+def failure_reasons(
+    validation_result,
+    thresholds: Dict[str, Dict[str, float]],
+    change_thresholds: Dict[str, Dict[str, float]],
+    candidate: Dict[str, float],
+    baseline: Optional[Dict[str, float]],
+) -> List[str]:
+    """Readable reasons from a TFMA ValidationResult, naming metric, values and threshold.
+
+    A value failure reads 'accuracy = 0.42 is below its threshold (>= 0.45)'; a
+    change failure 'accuracy fell from 0.97 (baseline) to 0.42 (candidate), a change
+    of -0.55; it may drop by at most 0.01'.
+    """
+    reasons = []
+    for per_slice in validation_result.metric_validations_per_slice:
+        key = tuple(
+            (s.column, s.bytes_value or s.int64_value or s.float_value) for s in per_slice.slice_key.single_slice_keys
+        )
+        where = slice_name(key)
+        for failure in per_slice.failures:
+            name = failure.metric_key.name
+            if failure.metric_key.is_diff:
+                new, old = candidate.get(name), (baseline or {}).get(name)
+                diff = failure.metric_value.double_value.value
+                if new is not None and old is not None:
+                    verb = "fell" if new < old else "rose" if new > old else "stayed"
+                    text = f"{name} {verb} from {old:.4g} (baseline) to {new:.4g} (candidate), a change of {diff:+.4g}"
+                else:
+                    text = f"{name} changed by {diff:+.4g} against the baseline"
+                reasons.append(f"{where}: {text}; it {change_text(change_thresholds.get(name, {})) or 'fails its change threshold'}")
+            else:
+                value = failure.metric_value.double_value.value
+                bounds = thresholds.get(name, {})
+                side = "below" if "lower_bound" in bounds and value < bounds["lower_bound"] else "outside"
+                reasons.append(f"{where}: {name} = {value:.4g} is {side} its threshold ({_bounds_text(bounds)})")
+    if validation_result.missing_thresholds:
+        reasons.append("a configured threshold could not be checked: its metric is missing from the results")
+    return reasons

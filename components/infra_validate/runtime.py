@@ -1,0 +1,203 @@
+"""Infra validation: does the exported model load and answer sensibly, before it is pushed?
+
+As TFX's InfraValidator does, the candidate is loaded the way a server loads it
+(``tf.saved_model.load``, not the Keras object that trained it) in a process
+that did not train it (each task is its own process: a forked child locally, a
+container in the cloud), and canary batches of real eval examples, with the
+label removed as serving data has none, go through ``serving_default``. Checks:
+
+- the signature exists and answers every batch;
+- classification: ``probabilities`` is float [N, C] with C the number of
+  classes, every value finite and in [0, 1], each row summing to 1 (within
+  ``PROBABILITY_TOLERANCE``); ``class_ids`` / ``classes`` have N entries;
+- regression: ``predictions`` has N finite values.
+
+Latency per batch (p50 and p95, after one warm-up call) is recorded. A failure
+does not fail the task: the ``INFRA_NOT_BLESSED`` result says why, and ``push``
+pushes nothing (the same way a NOT_BLESSED evaluation stops it).
+"""
+import json
+import logging
+import os
+import time
+from typing import Dict, List, Optional, Sequence
+
+from components.common import layout
+from components.common.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+INFRA_BLESSED_FILE = "INFRA_BLESSED"
+INFRA_NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
+RESULT_FILE = "infra_validation.json"
+PROBABILITY_TOLERANCE = 1e-3
+
+
+def canary_examples(examples_uri: str, label: str, count: int) -> List[bytes]:
+    """Up to ``count`` serialized tf.Examples of the eval split, without the label."""
+    import tensorflow as tf
+
+    files = sorted(tf.io.gfile.glob(layout.examples_pattern(examples_uri, layout.EVAL)))
+    if not files:
+        raise ConfigurationError(f"No eval examples under {examples_uri}: infra validation needs real examples to send.")
+    canaries = []
+    for record in tf.data.TFRecordDataset(files, compression_type="GZIP").take(count):
+        example = tf.train.Example.FromString(record.numpy())
+        if label in example.features.feature:
+            del example.features.feature[label]
+        canaries.append(example.SerializeToString())
+    return canaries
+
+
+def check_outputs(outputs: Dict[str, object], batch_size: int, task_info: Dict[str, object]) -> List[str]:
+    """Problems with one batch's outputs (numpy arrays by output name); empty when fine."""
+    import numpy as np
+
+    problems = []
+    if task_info["task"] == "classification":
+        expected = len(task_info["classes"])
+        if "probabilities" not in outputs:
+            return [f"serving_default returns {sorted(outputs)}, no 'probabilities'"]
+        probabilities = np.asarray(outputs["probabilities"])
+        if probabilities.shape != (batch_size, expected):
+            return [f"probabilities have shape {list(probabilities.shape)}, expected [{batch_size}, {expected}] (examples, classes)"]
+        if not np.all(np.isfinite(probabilities)):
+            rows = sorted({int(i) for i in np.argwhere(~np.isfinite(probabilities))[:, 0]})
+            problems.append(f"probabilities are NaN or infinite for {len(rows)} of {batch_size} examples (rows {rows[:5]})")
+        elif probabilities.min() < -PROBABILITY_TOLERANCE or probabilities.max() > 1 + PROBABILITY_TOLERANCE:
+            problems.append(f"probabilities outside [0, 1]: from {probabilities.min():.4g} to {probabilities.max():.4g}")
+        else:
+            sums = probabilities.sum(axis=1)
+            worst = int(np.argmax(np.abs(sums - 1.0)))
+            if abs(sums[worst] - 1.0) > PROBABILITY_TOLERANCE:
+                problems.append(f"probabilities of an example do not sum to 1 (row {worst} sums to {sums[worst]:.4g})")
+        for name in ("class_ids", "classes"):
+            if name in outputs and np.asarray(outputs[name]).shape[:1] != (batch_size,):
+                problems.append(f"{name} has shape {list(np.asarray(outputs[name]).shape)}, expected [{batch_size}]")
+    else:
+        if "predictions" not in outputs:
+            return [f"serving_default returns {sorted(outputs)}, no 'predictions'"]
+        predictions = np.asarray(outputs["predictions"]).reshape(-1)
+        if predictions.shape != (batch_size,):
+            problems.append(f"predictions have {predictions.size} values for {batch_size} examples")
+        elif not np.all(np.isfinite(predictions)):
+            problems.append(f"predictions are NaN or infinite for {int((~np.isfinite(predictions)).sum())} of {batch_size} examples")
+    return problems
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values), q))
+
+
+def validate_model(
+    model_uri: str,
+    canaries: Sequence[bytes],
+    task_info: Dict[str, object],
+    batch_size: int,
+) -> Dict[str, object]:
+    """Load the SavedModel, send the canaries in batches, check every answer.
+
+    Returns:
+      ``{"blessed", "reasons", "batches", "examples", "batch_size", "load_seconds",
+      "latency_ms": {"warmup", "p50", "p95", "max"}}``.
+    """
+    import tensorflow as tf
+
+    report = {"blessed": False, "reasons": [], "batches": 0, "examples": 0, "batch_size": batch_size}
+    started = time.perf_counter()
+    try:
+        model = tf.saved_model.load(model_uri)
+    except Exception as error:  # a corrupt or incompatible SavedModel
+        report["reasons"] = [f"the SavedModel at {model_uri} does not load: {type(error).__name__}: {error}"]
+        return report
+    report["load_seconds"] = round(time.perf_counter() - started, 3)
+    signature = model.signatures.get("serving_default")
+    if signature is None:
+        report["reasons"] = [f"the SavedModel has no serving_default signature (it has {sorted(model.signatures)})"]
+        return report
+    batches = [list(canaries[i : i + batch_size]) for i in range(0, len(canaries), batch_size)]
+    latencies = []
+    for index, batch in enumerate([batches[0]] + batches):  # the first call warms up (traces) the function
+        started = time.perf_counter()
+        try:
+            answer = signature(examples=tf.constant(batch))
+        except Exception as error:
+            report["reasons"] = [f"serving_default failed on canary batch {max(index - 1, 0)}: {type(error).__name__}: {str(error)[:500]}"]
+            return report
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        outputs = {name: value.numpy() for name, value in answer.items()}
+        if index == 0:
+            report["latency_ms"] = {"warmup": round(elapsed_ms, 2)}
+            continue
+        latencies.append(elapsed_ms)
+        problems = check_outputs(outputs, len(batch), task_info)
+        if problems:
+            report["reasons"] = [f"canary batch {index - 1} ({len(batch)} examples): {p}" for p in problems]
+            return report
+        report["batches"] += 1
+        report["examples"] += len(batch)
+    report["latency_ms"].update(
+        {"p50": round(_percentile(latencies, 50), 2), "p95": round(_percentile(latencies, 95), 2), "max": round(max(latencies), 2)}
+    )
+    report["blessed"] = True
+    report["reasons"] = [
+        f"loaded in a fresh process and answered {report['examples']} real eval examples in {report['batches']} "
+        f"batch(es) of up to {batch_size}: shapes, finite values"
+        + (" and probabilities summing to 1" if task_info["task"] == "classification" else "")
+        + f" checked; p50 {report['latency_ms']['p50']} ms, p95 {report['latency_ms']['p95']} ms per batch"
+    ]
+    return report
+
+
+def infra_validate(
+    model_uri: str,
+    examples_uri: str,
+    transform_graph_uri: str,
+    output_uri: str,
+    num_examples: int = 64,
+    batch_size: int = 16,
+) -> Dict[str, object]:
+    """Validate the model on canary eval examples and write the infra blessing folder.
+
+    ``output_uri`` gets ``INFRA_BLESSED`` or ``INFRA_NOT_BLESSED`` and
+    ``infra_validation.json`` (the returned report).
+
+    Raises:
+      ConfigurationError: non-positive num_examples or batch_size, or no eval examples.
+    """
+    from components.transform.runtime import read_task_info
+
+    if num_examples < 1 or batch_size < 1:
+        raise ConfigurationError(f"num_examples ({num_examples}) and batch_size ({batch_size}) must be positive.")
+    task_info = read_task_info(transform_graph_uri)
+    canaries = canary_examples(examples_uri, task_info["label"], num_examples)
+    report = validate_model(model_uri, canaries, task_info, batch_size)
+    write_infra_blessing(output_uri, report)
+    log = logger.info if report["blessed"] else logger.warning
+    log("Infra validation: blessed=%s %s", report["blessed"], "; ".join(report["reasons"]))
+    return report
+
+
+def write_infra_blessing(output_uri: str, report: Dict[str, object]) -> None:
+    os.makedirs(output_uri, exist_ok=True)
+    name = INFRA_BLESSED_FILE if report["blessed"] else INFRA_NOT_BLESSED_FILE
+    open(os.path.join(output_uri, name), "w").close()
+    with open(os.path.join(output_uri, RESULT_FILE), "w") as handle:
+        json.dump(report, handle, indent=2)
+
+
+def is_infra_blessed(output_uri: str) -> bool:
+    """Whether an infra blessing folder says INFRA_BLESSED (and not INFRA_NOT_BLESSED)."""
+    return os.path.exists(os.path.join(output_uri, INFRA_BLESSED_FILE)) and not os.path.exists(
+        os.path.join(output_uri, INFRA_NOT_BLESSED_FILE)
+    )
+
+
+def infra_reasons(output_uri: str) -> List[str]:
+    path = os.path.join(output_uri, RESULT_FILE)
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return list(json.load(handle).get("reasons", []))

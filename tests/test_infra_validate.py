@@ -1,0 +1,107 @@
+"""infra_validate: the real exported model answers canaries; garbage signatures are stopped."""
+import json
+import os
+
+import pytest
+
+from components.common.errors import ConfigurationError
+from components.infra_validate.runtime import infra_validate, is_infra_blessed
+from components.push.runtime import push_decision, push_model
+
+
+def _save_model(path, outputs_fn):
+    """A SavedModel whose serving_default maps serialized examples to outputs_fn(batch size)."""
+    import tensorflow as tf
+
+    module = tf.Module()
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve(examples):
+        return outputs_fn(tf.shape(examples)[0])
+
+    module.serve = serve
+    tf.saved_model.save(module, str(path), signatures={"serving_default": serve})
+    return str(path)
+
+
+def _nan_probabilities(n):
+    import tensorflow as tf
+
+    return {"probabilities": tf.fill([n, 3], float("nan")), "class_ids": tf.zeros([n], tf.int64)}
+
+
+def _unnormalized_probabilities(n):
+    import tensorflow as tf
+
+    return {"probabilities": tf.fill([n, 3], 0.5), "class_ids": tf.zeros([n], tf.int64)}
+
+
+def _wrong_width(n):
+    import tensorflow as tf
+
+    return {"probabilities": tf.fill([n, 2], 0.5)}
+
+
+def _regression_output(n):
+    import tensorflow as tf
+
+    return {"predictions": tf.zeros([n])}
+
+
+def test_the_exported_model_passes_and_latency_is_recorded(tmp_path, penguin_run):
+    run = penguin_run
+    report = infra_validate(run.model, run.examples, run.transform_graph, str(tmp_path / "infra"), num_examples=40, batch_size=16)
+    eval_rows = run.ingest_result["split_row_counts"]["eval"]
+    assert report["blessed"] is True, report["reasons"]
+    assert report["examples"] == min(40, eval_rows) and report["batches"] == 3  # 16 + 16 + 8
+    latency = report["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["max"] and latency["warmup"] > 0
+    assert is_infra_blessed(str(tmp_path / "infra"))
+    saved = json.load(open(tmp_path / "infra" / "infra_validation.json"))
+    assert saved["blessed"] is True and "probabilities summing to 1" in saved["reasons"][0]
+
+
+@pytest.mark.parametrize(
+    "outputs_fn, expected",
+    [
+        (_nan_probabilities, "probabilities are NaN or infinite for 16 of 16 examples"),
+        (_unnormalized_probabilities, "do not sum to 1 (row 0 sums to 1.5)"),
+        (_wrong_width, "probabilities have shape [16, 2], expected [16, 3]"),
+        (_regression_output, "no 'probabilities'"),
+    ],
+    ids=["nan", "not-summing-to-one", "wrong-number-of-classes", "regression-outputs"],
+)
+def test_a_garbage_signature_is_stopped_and_nothing_is_pushed(tmp_path, penguin_run, outputs_fn, expected):
+    from components.evaluate.runtime import write_blessing
+
+    run = penguin_run
+    model = _save_model(tmp_path / "garbage", outputs_fn)
+    infra = str(tmp_path / "infra")
+    report = infra_validate(model, run.examples, run.transform_graph, infra, num_examples=32, batch_size=16)
+    assert report["blessed"] is False and not is_infra_blessed(infra)
+    assert len(report["reasons"]) == 1 and expected in report["reasons"][0], report["reasons"]
+    assert report["reasons"][0].startswith("canary batch 0 (16 examples): ")
+
+    # Even with evaluate's blessing, push refuses and says why.
+    write_blessing(str(tmp_path / "blessing"), True, ["passes every threshold"])
+    ok, reasons = push_decision(str(tmp_path / "blessing"), infra)
+    serving = tmp_path / "serving"
+    result = push_model(model, str(serving), ok, reasons)
+    assert result["pushed"] is False and expected in result["reason"]
+    assert not serving.exists()
+
+
+def test_a_model_that_does_not_load_is_stopped(tmp_path, penguin_run):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"not a protobuf")
+    report = infra_validate(str(broken), penguin_run.examples, penguin_run.transform_graph, str(tmp_path / "infra"))
+    assert report["blessed"] is False and "does not load" in report["reasons"][0]
+
+
+def test_bad_settings_are_a_clear_error(tmp_path, penguin_run):
+    with pytest.raises(ConfigurationError, match="batch_size"):
+        infra_validate(penguin_run.model, penguin_run.examples, penguin_run.transform_graph, str(tmp_path / "i"), batch_size=0)
+    with pytest.raises(ConfigurationError, match="No eval examples"):
+        infra_validate(penguin_run.model, str(tmp_path), penguin_run.transform_graph, str(tmp_path / "i"))
+    assert not os.path.exists(tmp_path / "i")
