@@ -101,6 +101,9 @@ def run_arguments(args, workdir: str) -> Dict[str, object]:
             "data_path": data,
             "label": args.label or SAMPLE_LABEL,
             "serving_model_dir": _local_path(args.serving_model_dir) or os.path.join(workdir, "serving_model"),
+            # A stable place for train's checkpoints, so a killed run resumes when run again;
+            # under the pipeline root, which task containers (--runner docker) see too.
+            "checkpoint_dir": os.path.join(workdir, "pipeline_root", "checkpoints"),
         }
         if args.schema:
             arguments["curated_schema_path"] = _local_path(args.schema)

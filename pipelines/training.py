@@ -23,6 +23,9 @@ from components.catalog import (
     validate,
 )
 
+# Retries of the train task (each resumes from the last completed epoch).
+TRAIN_RETRIES = 2
+
 
 @dsl.pipeline(
     name="training",
@@ -45,6 +48,13 @@ def training(
     learning_rate: float = 0.005,
     hidden_units: List[int] = [64, 32],
     seed: int = 42,
+    checkpoint_dir: str = "",
+    early_stopping_patience: int = 0,
+    deterministic: bool = False,
+    train_cpu_limit: str = "4",
+    train_memory_limit: str = "16G",
+    train_accelerator_type: str = "",
+    train_accelerator_count: int = 1,
     thresholds: Dict[str, Dict[str, float]] = {},
     change_thresholds: Dict[str, Dict[str, float]] = {},
     slices: List[str] = [],
@@ -66,12 +76,25 @@ def training(
         statistics folder), to check the new data's drift against; empty: no check.
       drift_threshold: Default drift threshold (L-infinity / Jensen-Shannon) per feature.
       task: auto, classification or regression.
-      module_file: Python file defining preprocessing_fn(inputs), replacing the default.
+      module_file: Python file (local or gs://) defining preprocessing_fn(inputs) and/or
+        build_model(features, task, hyperparameters), replacing the defaults (README,
+        "User modules"; examples/user_module.py).
       epochs: Training epochs.
       batch_size: Training batch size.
       learning_rate: Adam learning rate.
       hidden_units: Sizes of the hidden layers.
       seed: Random seed; -1 for none.
+      checkpoint_dir: Stable folder (gs:// on a cluster) where train saves a checkpoint
+        after every epoch, so a retried or re-run training resumes from it; empty:
+        inside the model output.
+      early_stopping_patience: Stop training after this many epochs without a lower
+        eval loss (best weights kept); 0: off.
+      deterministic: Deterministic TensorFlow ops in train (same data and seed, same model).
+      train_cpu_limit: CPU limit of the train task ("4", "500m").
+      train_memory_limit: Memory limit of the train task ("16G").
+      train_accelerator_type: Accelerator of the train task: "nvidia.com/gpu" on
+        Kubeflow, "NVIDIA_TESLA_T4" and the like on Vertex AI; empty: none.
+      train_accelerator_count: How many accelerators (with train_accelerator_type).
       thresholds: {metric: {"lower_bound": x, "upper_bound": y}} for blessing; empty
         means the task's default.
       change_thresholds: How much worse than the baseline (the newest model in
@@ -123,7 +146,15 @@ def training(
         learning_rate=learning_rate,
         hidden_units=hidden_units,
         seed=seed,
+        module_file=module_file,
+        checkpoint_dir=checkpoint_dir,
+        early_stopping_patience=early_stopping_patience,
+        deterministic=deterministic,
     )
+    # A killed or preempted train task is retried and resumes from its checkpoint.
+    train_task.set_retry(TRAIN_RETRIES, backoff_duration="30s")
+    train_task.set_cpu_limit(train_cpu_limit).set_memory_limit(train_memory_limit)
+    train_task.set_accelerator_type(train_accelerator_type).set_accelerator_limit(train_accelerator_count)
     baseline_task = baseline(serving_model_dir=serving_model_dir)
     evaluate_task = evaluate(
         model=train_task.outputs["model"],

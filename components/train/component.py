@@ -12,13 +12,23 @@ def train(
     transform_graph: Input[Artifact],
     transformed_examples: Input[Dataset],
     model: Output[Model],
+    tensorboard_logs: Output[Artifact],
     epochs: int = 20,
     batch_size: int = 32,
     learning_rate: float = 0.005,
     hidden_units: List[int] = [64, 32],
     seed: int = 42,
+    module_file: str = "",
+    checkpoint_dir: str = "",
+    early_stopping_patience: int = 0,
+    deterministic: bool = False,
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
+
+    Resumable: after every epoch the weights and the epoch reached are saved, and a
+    run of the same training (same transformed data, hyperparameters and module)
+    that finds them continues from there, logging "Resuming from checkpoint after
+    epoch N". Spreads over the GPUs present (MirroredStrategy for two or more).
 
     Args:
       transform_graph: The transform graph from transform.
@@ -26,16 +36,28 @@ def train(
       model: Output. A SavedModel whose serving_default signature takes serialized raw
         tf.Examples ("examples": string[N]) and returns probabilities, class_ids and
         classes (classification) or predictions (regression). The transform graph is
-        inside, so serving cannot skew from training. Metadata: the last epoch's train
-        and eval loss and metrics.
+        inside, so serving cannot skew from training. Metadata: epochs reached and
+        run, the epoch resumed from, and the last epoch's train and eval metrics.
+      tensorboard_logs: Output. TensorBoard event files (train/ and validation/).
       epochs: Passes over the train split.
       batch_size: Examples per gradient step.
       learning_rate: Adam learning rate.
       hidden_units: Sizes of the hidden ReLU layers.
       seed: Random seed for weights and shuffling; -1 for none.
+      module_file: Optional Python file (local or gs://); its build_model(features,
+        task, hyperparameters), when defined, replaces the default Keras model.
+      checkpoint_dir: Stable folder (gs:// on a cluster) for resumable checkpoints,
+        one sub-folder per training fingerprint, removed once the model is exported;
+        empty: inside the model output (resumes only where a retry gets the same
+        output folder on shared storage).
+      early_stopping_patience: Stop after this many epochs without a lower eval
+        loss, keeping the best epoch's weights; 0: off.
+      deterministic: Deterministic TensorFlow ops (same inputs and seed, same model).
 
     Raises:
-      ConfigurationError: A hyperparameter is not positive.
+      ConfigurationError: A hyperparameter is out of range, or the module file breaks
+        the contract (missing, fails to import, wrong signature, a builder that does
+        not return a keras.Model with the task's output shape), before training.
     """
     from components.train.runtime import train as run_train
 
@@ -48,6 +70,12 @@ def train(
         learning_rate=learning_rate,
         hidden_units=hidden_units,
         seed=None if seed < 0 else seed,
+        module_file=module_file,
+        checkpoint_dir=checkpoint_dir,
+        early_stopping_patience=early_stopping_patience,
+        deterministic=deterministic,
+        tensorboard_uri=tensorboard_logs.path,
     )
     model.metadata.update(result)
     model.metadata["framework"] = "tensorflow"
+    tensorboard_logs.metadata["display_name"] = "TensorBoard logs"
