@@ -104,6 +104,25 @@ def serialized_examples(rows, skip=()):
     return examples
 
 
+def row_key(row, names):
+    """A hashable key of a row's values for ``names``, equal for the same row read from
+    a CSV (text), a Parquet file or a tf.Example: numbers compared as float32, as
+    tf.Example stores them; empty or absent values are None."""
+    import numpy as np
+
+    def normalized(value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            try:
+                return float(np.float32(float(value)))
+            except ValueError:
+                return value
+        return float(np.float32(value))
+
+    return tuple(normalized(row.get(name)) for name in names)
+
+
 _EXIT_STATUS = {}
 
 

@@ -31,6 +31,7 @@ REGRESSION = "regression"
 # The checkpoint key of the class names the export keeps beside the Keras model.
 _CLASS_NAMES_VARIABLE = "class_names/.ATTRIBUTES/VARIABLE_VALUE"
 _MISSING_FEATURE = re.compile(r"Feature: (\S+) \(data type: (\w+)\) is required but could not be found")
+_WRONG_TYPE = re.compile(r"Key: ([^,\s]+), Index: \d+\.\s+Data types don't match\. Expected type: (\w+), Actual type: (\w+)")
 
 
 def resolve_model_dir(model_path: str) -> Tuple[str, Optional[int]]:
@@ -118,27 +119,47 @@ def _feature_values(example, name: str) -> list:
     return list(getattr(feature, kind).value) if kind else []
 
 
-def missing_feature_error(error: Exception, batch: Sequence[bytes], key_columns: Sequence[str]) -> Optional[DataError]:
-    """A DataError naming the feature the model needs and a row that lacks it, if
-    ``error`` is TensorFlow's parse error for a missing required feature."""
+def _shown(values: list) -> str:
+    """A feature's values as a person reads them (39.1, not 39.099998474121094)."""
+    import numpy as np
+
+    text = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(np.float32(v)) if isinstance(v, float) else str(v) for v in values]
+    return text[0] if len(text) == 1 else "[" + ", ".join(text) + "]" if text else "none"
+
+
+def _row_lacking(batch: Sequence[bytes], feature: str, key_columns: Sequence[str]) -> str:
+    """The key columns of the first row of ``batch`` without ``feature``."""
     import tensorflow as tf
 
-    match = _MISSING_FEATURE.search(str(error))
-    if not match:
-        return None
-    feature, dtype = match.groups()
-    row = ""
     for serialized in batch:
         example = tf.train.Example.FromString(serialized)
         if not _feature_values(example, feature):
-            shown = {name: _feature_values(example, name) for name in key_columns}
-            row = " One such row: " + ", ".join(f"{k}={v[0] if len(v) == 1 else v}" for k, v in shown.items()) + "."
-            break
-    return DataError(
-        f"The model needs feature {feature!r} ({dtype}) in every row, but some rows of the batch "
-        f"lack it.{row} Fill the column, or drop those rows; validating the batch against the "
-        "training schema in the SERVING environment reports such rows before prediction."
-    )
+            return ", ".join(f"{name}={_shown(_feature_values(example, name))}" for name in key_columns)
+    return ""
+
+
+def model_input_error(error: Exception, batch: Sequence[bytes], key_columns: Sequence[str]) -> Optional[DataError]:
+    """A DataError saying which feature of the batch the model cannot read, for
+    TensorFlow's parse errors: a required feature missing, or of another type."""
+    missing = _MISSING_FEATURE.search(str(error))
+    if missing:
+        feature, dtype = missing.groups()
+        row = _row_lacking(batch, feature, key_columns)
+        return DataError(
+            f"The model needs feature {feature!r} ({dtype}) in every row, but some rows of the batch "
+            f"lack it{' (for example the row ' + row + ')' if row else ''}. Fill the column, or drop "
+            "those rows; validating the batch against the training schema in the SERVING environment "
+            "reports them before prediction."
+        )
+    mistyped = _WRONG_TYPE.search(str(error))
+    if mistyped:
+        feature, expected, actual = mistyped.groups()
+        return DataError(
+            f"Feature {feature!r} of the batch holds {actual} values, but the model reads it as {expected}. "
+            "Ingest types a column from its values (a float column whose values are all whole numbers "
+            "becomes int64): write the values as in the training data, for example 39.0 rather than 39."
+        )
+    return None
 
 
 class ServingSignatureHandler(ModelHandler):
@@ -164,7 +185,7 @@ class ServingSignatureHandler(ModelHandler):
         try:
             outputs = model.signatures[SIGNATURE](**{SIGNATURE_INPUT: tf.constant(list(batch))})
         except tf.errors.InvalidArgumentError as error:
-            raise (missing_feature_error(error, batch, self._key_columns) or error) from None
+            raise (model_input_error(error, batch, self._key_columns) or error) from None
         values = {name: tensor.numpy() for name, tensor in outputs.items()}
         return [PredictionResult(example, {name: array[i] for name, array in values.items()}) for i, example in enumerate(batch)]
 
