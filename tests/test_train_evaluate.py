@@ -57,6 +57,7 @@ def test_regression_metrics(regression_run):
     overall = regression_run.evaluation["overall"]
     assert {"mean_squared_error", "mean_absolute_error", "squared_pearson_correlation"} <= set(overall)
     assert overall["squared_pearson_correlation"] > 0.5
+    assert overall["root_mean_squared_error"] == pytest.approx(overall["mean_squared_error"] ** 0.5)
     assert 3500 < overall["mean_label"] < 5000
 
 
