@@ -52,9 +52,11 @@ def batch_prediction(
     """
     # The two hash halves of ingest are both validated and both predicted; halves
     # of equal size give each skew comparison as many rows as possible.
+    # No caching of ingest and predict: the same data_path may hold a new batch, and
+    # the same serving folder a newer model version, on the next run.
     ingest_task = ingest(
         data_path=data_path, train_ratio=0.5, input_format=input_format, beam_pipeline_args=beam_pipeline_args
-    )
+    ).set_caching_options(False)
     statistics_task = statistics(examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args)
     schema_task = schema(statistics=statistics_task.outputs["statistics"], curated_schema_path=curated_schema_path)
     validate_task = validate(
@@ -73,4 +75,4 @@ def batch_prediction(
         output_format=output_format,
         key_columns=key_columns,
         beam_pipeline_args=beam_pipeline_args,
-    ).after(validate_task)
+    ).after(validate_task).set_caching_options(False)
