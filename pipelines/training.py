@@ -155,7 +155,8 @@ def training(
     train_task.set_retry(TRAIN_RETRIES, backoff_duration="30s")
     train_task.set_cpu_limit(train_cpu_limit).set_memory_limit(train_memory_limit)
     train_task.set_accelerator_type(train_accelerator_type).set_accelerator_limit(train_accelerator_count)
-    baseline_task = baseline(serving_model_dir=serving_model_dir)
+    # Never cached: the same serving folder holds a newer version after each push.
+    baseline_task = baseline(serving_model_dir=serving_model_dir).set_caching_options(False)
     evaluate_task = evaluate(
         model=train_task.outputs["model"],
         baseline_model=baseline_task.outputs["baseline_model"],
