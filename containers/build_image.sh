@@ -17,7 +17,7 @@ started=$(date +%s)
 # its Dockerfile frontend from Docker Hub for some syntax features.
 DOCKER_BUILDKIT=0 docker build --network none --tag "$IMAGE" "$@" . \
     2> >(grep -v -e "legacy builder is deprecated" -e "BuildKit is currently disabled" \
-              -e "Install the buildx component" -e "docs.docker.com/go/buildx" -e "^ *$" >&2)
+              -e "Install the buildx component" -e "docs.docker.com/go/buildx" -e "environment-variable\." -e "^ *$" >&2)
 seconds=$(( $(date +%s) - started ))
 docker image inspect --format '{{.Id}} {{.Size}}' "$IMAGE" | \
     awk -v image="$IMAGE" -v s="$seconds" '{printf "image: %s (%s), %.2f GB, built in %d s\n", image, substr($1, 1, 19), $2/1e9, s}'

@@ -120,14 +120,23 @@ def run_arguments(args, workdir: str) -> Dict[str, object]:
 
 def _run(args) -> int:
     from pipelines import PIPELINES
+    from pipelines.container_run import ContainerRunError
     from pipelines.local_run import human_summary, run_locally
 
     pipeline = PIPELINES[args.pipeline]
     workdir = os.path.abspath(args.workdir)
     arguments = run_arguments(args, workdir)
     arguments.update(parse_params(args.param or [], pipeline_parameters(pipeline)))
+    if args.runner == "docker" and "serving_model_dir" in arguments and not args.serving_model_dir:
+        # Containers see only the pipeline root (pipelines/container_run.py).
+        arguments["serving_model_dir"] = os.path.join(workdir, "pipeline_root", "serving_model")
     print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']}")
-    summary = run_locally(pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold)
+    try:
+        summary = run_locally(
+            pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold, runner=args.runner
+        )
+    except ContainerRunError as error:  # no daemon, no image, a push target the containers cannot see
+        raise SystemExit(str(error))
     print()
     print(human_summary(summary))
     print(f"  summary: {os.path.join(workdir, 'summary.json')}")
@@ -203,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--cold", action="store_true",
         help="start every task as a fresh python3 process (no warm worker); slower, as in kfp's own runner",
+    )
+    run.add_argument(
+        "--runner", choices=["subprocess", "docker"], default="subprocess",
+        help="docker: every task in a container of the component image (make image first); "
+        "the push target defaults to WORKDIR/pipeline_root/serving_model",
     )
     run.set_defaults(handler=_run)
 

@@ -243,7 +243,8 @@ def human_summary(summary: Dict) -> str:
 
 
 def run_locally(
-    pipeline, arguments: Dict[str, object], workdir: str, verbose: bool = False, warm: bool = True
+    pipeline, arguments: Dict[str, object], workdir: str, verbose: bool = False, warm: bool = True,
+    runner: str = "subprocess",
 ) -> Dict:
     """Run ``pipeline(**arguments)`` with kfp.local under ``workdir`` and return the summary.
 
@@ -252,6 +253,9 @@ def run_locally(
     With ``warm`` (the default) tasks are forked from a worker that imported
     TensorFlow once (``pipelines.warm_worker``); without it each task is a cold
     ``python3`` process, exactly as kfp's SubprocessRunner makes it.
+    ``runner="docker"`` runs every task in a container of the component image
+    with kfp's DockerRunner instead (``pipelines.container_run``: local inputs are
+    copied under the pipeline root, the only folder mounted; no warm worker).
     """
     import warnings
 
@@ -265,7 +269,15 @@ def run_locally(
     os.makedirs(pipeline_root, exist_ok=True)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::FutureWarning,ignore::UserWarning")
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=pipeline_root, raise_on_error=False)
+    if runner == "docker":
+        from pipelines import container_run
+
+        arguments = container_run.stage_arguments(arguments, pipeline_root)
+        container_run.open_to_container_user(pipeline_root)
+        task_runner, warm = container_run.docker_runner(), False
+    else:
+        task_runner = local.SubprocessRunner(use_venv=False)
+    local.init(runner=task_runner, pipeline_root=pipeline_root, raise_on_error=False)
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     log_path = os.path.join(workdir, f"{pipeline.name}-{stamp}.log")
