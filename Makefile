@@ -43,13 +43,23 @@ test: setup ## run the whole test suite (unit, compile drift, end-to-end)
 test-fast: setup ## run the tests not marked slow
 	$(BIN)/python -m pytest -m "not slow and not containers" $(PYTEST_ARGS)
 
+SCALE_ARGS ?=
+
 .PHONY: bench
-bench: setup ## benchmark the local penguin run (warm worker vs cold tasks) and authoring
+bench: setup ## benchmark suite: penguin run, authoring, components at 1M rows vs the libraries (~30 min)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
+	$(BIN)/python benchmarks/report.py
+
+.PHONY: bench-quick
+bench-quick: setup ## benchmark the local penguin run (warm vs cold tasks) and authoring only
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/report.py
 
 .PHONY: bench-scale
-bench-scale: setup ## ingest + statistics + validate on 1,000,000 rows vs tfdv.generate_statistics_from_csv
-	$(BIN)/python benchmarks/scale.py
+bench-scale: setup ## components at 1M rows vs TFDV/TFT/Keras/TFMA (SCALE_ARGS="--rows 200000")
+	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
+	$(BIN)/python benchmarks/report.py
 
 .PHONY: compile
 compile: setup ## regenerate compiled/ (pipelines and component YAML) from the source
@@ -86,12 +96,12 @@ wheelhouse/gpu/.complete: $(GPU_LOCK) containers/build-tools.txt
 .PHONY: image
 image: base-image wheelhouse/cpu/.complete ## build the component image (IMAGE=uri to tag it otherwise)
 	containers/build_image.sh $(IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
-		--build-arg VARIANT=cpu --build-arg LOCK=$(LOCK) --build-arg WHEELHOUSE=wheelhouse/cpu
+		--build-arg VARIANT=cpu --build-arg WHEELHOUSE=wheelhouse/cpu
 
 .PHONY: image-gpu
 image-gpu: base-image wheelhouse/gpu/.complete ## build the GPU variant for training (GPU_IMAGE=uri)
 	containers/build_image.sh $(GPU_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
-		--build-arg VARIANT=gpu --build-arg LOCK=$(GPU_LOCK) --build-arg WHEELHOUSE=wheelhouse/gpu
+		--build-arg VARIANT=gpu --build-arg WHEELHOUSE=wheelhouse/gpu
 
 .PHONY: gpu-lock
 gpu-lock: | $(BIN)/uv ## re-resolve requirements/gpu.in (runtime.lock + TensorFlow's CUDA wheels)

@@ -44,8 +44,9 @@ def rows_for(quick, scale):
                      TARGETS["compile_all_s"], "s", ""))
     if scale:
         for step, pair in scale["steps"].items():
+            cpu = f"CPU-seconds ratio {pair['cpu_ratio']:.2f}; " if "cpu_ratio" in pair else ""
             rows.append((f"{step} at {scale['rows']:,} rows, ours / direct", pair["ratio"], TARGETS["scale_ratio"], "x",
-                         f"{pair['ours']['rows_per_second']:,} vs {pair['direct']['rows_per_second']:,} rows/s; "
+                         f"{cpu}{pair['ours']['rows_per_second']:,} vs {pair['direct']['rows_per_second']:,} rows/s; "
                          f"{pair['ours']['peak_rss_gib']:.2f} vs {pair['direct']['peak_rss_gib']:.2f} GiB"))
     return rows
 
@@ -59,6 +60,8 @@ def main():
     for name, part in (("penguin run and authoring (benchmarks/run.py)", quick), ("scale (benchmarks/scale.py)", scale)):
         if part is None:
             print(f"not measured yet: {name}")
+        else:
+            print(f"{name}: measured at {part.get('measured_at', 'an unknown time')}")
     summary = {
         "penguin_and_authoring": quick,
         "scale": scale,
