@@ -6,6 +6,10 @@ is what TF Serving serves. Finding it is a listing of that folder, so it works t
 same on the local runner, on open-source Kubeflow Pipelines and on Vertex AI, where
 TFX's ResolverSpec / ``dsl.importer`` tricks do not all exist.
 
+On Vertex AI the champion can instead be the default version of a Model Registry
+parent model (``vertex_default_version``), read through the real
+google-cloud-aiplatform client.
+
 When there is no such version (the first run, or an empty folder), the baseline
 artifact is a folder holding only ``NO_BASELINE``; ``evaluate`` then judges the
 candidate on value thresholds alone.
@@ -61,3 +65,40 @@ def has_baseline(model_path: str) -> bool:
     return bool(model_path) and _exists(os.path.join(model_path, SAVED_MODEL_FILE)) and not _exists(
         os.path.join(model_path, NO_BASELINE_FILE)
     )
+
+
+def vertex_default_version(
+    parent_model: str, project: str, location: str, api_endpoint: Optional[str] = None, credentials=None
+) -> Optional[Dict[str, object]]:
+    """The default version of a Vertex AI Model Registry model, or None if the model does not exist.
+
+    Args:
+      parent_model: the parent model's resource name or id (what ``vertex_push``
+        adds versions to; its default version is the last blessed one).
+      project, location: where the registry is.
+      api_endpoint, credentials: for tests against a loopback fake; None in the cloud.
+
+    Returns:
+      ``{"version": version id, "uri": the version's artifactUri (gs://...),
+      "resource_name": "<model>@<version>"}`` or None.
+
+    Raises:
+      ConfigurationError: the default version has no artifact URI (not a SavedModel upload).
+    """
+    from google.api_core import exceptions
+
+    from components.common.errors import ConfigurationError
+    from components.vertex_push.runtime import _aiplatform
+
+    aiplatform = _aiplatform(project, location, api_endpoint, credentials)
+    try:
+        model = aiplatform.Model(parent_model)
+    except exceptions.NotFound:
+        logger.info("Vertex AI model %s does not exist yet: no baseline.", parent_model)
+        return None
+    uri = model.uri
+    if not uri:
+        raise ConfigurationError(
+            f"The default version of {model.resource_name} has no artifact URI: it cannot serve as the baseline."
+        )
+    return {"version": model.version_id, "uri": uri, "resource_name": f"{model.resource_name}@{model.version_id}"}
