@@ -112,3 +112,30 @@ def test_compiled_outputs_are_typed_for_vertex_lineage():
     push_task = pipeline["root"]["dag"]["tasks"]["vertex-push"]
     assert push_task["inputs"]["artifacts"]["model"]["taskOutputArtifact"] == {"outputArtifactKey": "model", "producerTask": "train"}
     assert push_task["inputs"]["artifacts"]["blessing"]["taskOutputArtifact"]["producerTask"] == "evaluate"
+
+
+def test_the_component_runs_under_kfp_local_and_refuses_a_local_model(tmp_path, capfd):
+    """The wrapper as compiled (custom artifact types, blessing read) runs in kfp's executor; a local path stops it."""
+    from kfp import dsl, local
+    from kfp.dsl import Artifact, Model
+
+    from components.catalog import vertex_push
+
+    model, blessing = tmp_path / "model", tmp_path / "blessing"
+    model.mkdir()
+    (model / "saved_model.pb").write_bytes(b"graph")
+    blessing.mkdir()
+    (blessing / "BLESSED").write_text("")
+
+    @dsl.pipeline(name="vertex-push-locally")
+    def push_locally():
+        imported_model = dsl.importer(artifact_uri=str(model), artifact_class=Model)
+        imported_blessing = dsl.importer(artifact_uri=str(blessing), artifact_class=Artifact)
+        vertex_push(model=imported_model.output, blessing=imported_blessing.output, project="my-project",
+                    location="us-central1", model_display_name="penguins")
+
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "root"), raise_on_error=True)
+    with pytest.raises(RuntimeError, match="vertex-push"):
+        push_locally()
+    log = capfd.readouterr()
+    assert "ConfigurationError" in log.out + log.err and "Cloud Storage only" in log.out + log.err
