@@ -72,6 +72,18 @@ def test_without_a_baseline_value_thresholds_alone_decide(tmp_path, penguin_run,
     assert "judged on value thresholds alone" in result["reasons"][1]
 
 
+def test_default_change_thresholds_allow_one_eval_example():
+    from components.evaluate.config import default_change_thresholds
+
+    three = {"task": "classification", "classes": ["a", "b", "c"]}
+    assert default_change_thresholds(three) == {"accuracy": {"max_drop": 0.01}}
+    assert default_change_thresholds(three, eval_examples=70) == {"accuracy": {"max_drop": 0.0143}}  # 1/70
+    assert default_change_thresholds(three, eval_examples=5000) == {"accuracy": {"max_drop": 0.01}}
+    binary = {"task": "classification", "classes": ["no", "yes"]}
+    assert default_change_thresholds(binary, 50) == {"accuracy": {"max_drop": 0.02}, "auc": {"max_drop": 0.02}}
+    assert default_change_thresholds({"task": "regression"}) == {"mean_squared_error": {"max_relative_increase": 0.05}}
+
+
 def test_change_thresholds_are_checked_before_any_work(tmp_path, penguin_run):
     with pytest.raises(ConfigurationError, match=r"'loss'.*'max_drop'.*lower is better.*max_increase"):
         _evaluate(penguin_run, tmp_path, penguin_run.model, None, change_thresholds={"loss": {"max_drop": 0.1}})

@@ -61,8 +61,8 @@ def evaluate(
         {metric: {"max_increase": x}} where lower is better (loss, mean_squared_error,
         ...), or max_relative_drop / max_relative_increase (a fraction of the
         baseline's value). Empty means the defaults: accuracy may drop by at most
-        0.01 (and AUC by 0.01 for binary labels); regression, the mean squared error
-        may grow by at most 5 %.
+        0.01, or one eval example's worth when that is more (and AUC likewise for
+        binary labels); regression, the mean squared error may grow by at most 5 %.
       slices: Features to slice on, "a,b" for a cross of two. Empty means one slice
         per categorical feature with at most 50 values.
       beam_pipeline_args: Extra Apache Beam flags.
@@ -89,7 +89,13 @@ def evaluate(
         beam_pipeline_args=beam_pipeline_args,
         baseline_model_uri=baseline_model.path,
         change_thresholds=change_thresholds,
-        baseline_info={k: baseline_model.metadata[k] for k in ("version", "uri") if baseline_model.metadata.get(k)},
+        baseline_info={
+            # Metadata numbers come back as floats: version 17.0 -> 17.
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in baseline_model.metadata.items()
+            if k in ("version", "uri", "resource_name") and v
+        },
+        eval_examples=(examples.metadata.get("split_row_counts") or {}).get("eval"),
     )
     for name, value in result["overall"].items():
         metrics.log_metric(name, value)

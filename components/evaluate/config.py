@@ -22,6 +22,7 @@ where higher is better, ``{"max_increase": x}`` where lower is better, or the
 overall slice; slices are reported, not gated on.
 """
 import json
+import math
 from typing import Dict, List, Optional, Sequence
 
 # Used when the class counts are unknown (a user preprocessing_fn).
@@ -70,17 +71,22 @@ def default_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, floa
     return thresholds
 
 
-def default_change_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
+def default_change_thresholds(
+    task_info: Dict[str, object], eval_examples: Optional[int] = None
+) -> Dict[str, Dict[str, float]]:
     """How much worse than the baseline a candidate may be when the user sets nothing.
 
-    Classification: accuracy may drop by at most 0.01 (and AUC by 0.01 for binary
-    labels). Regression: the mean squared error may grow by at most 5 %.
+    Classification: accuracy may drop by at most 0.01, or by one eval example's
+    worth (1 / ``eval_examples``) when that is more, so that retraining on the same
+    small data is not refused for one example; AUC likewise, for binary labels.
+    Regression: the mean squared error may grow by at most 5 %.
     """
     if task_info["task"] != "classification":
         return {"mean_squared_error": {"max_relative_increase": DEFAULT_MAX_RELATIVE_MSE_INCREASE}}
-    change = {"accuracy": {"max_drop": DEFAULT_MAX_ACCURACY_DROP}}
+    one_example = math.ceil(10_000 / eval_examples) / 10_000 if eval_examples else 0.0
+    change = {"accuracy": {"max_drop": max(DEFAULT_MAX_ACCURACY_DROP, one_example)}}
     if len(task_info["classes"]) == 2:
-        change["auc"] = {"max_drop": DEFAULT_MAX_AUC_DROP}
+        change["auc"] = {"max_drop": max(DEFAULT_MAX_AUC_DROP, one_example)}
     return change
 
 

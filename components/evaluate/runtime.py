@@ -135,6 +135,7 @@ def evaluate(
     baseline_model_uri: Optional[str] = None,
     change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
     baseline_info: Optional[Dict[str, object]] = None,
+    eval_examples: Optional[int] = None,
 ) -> Dict[str, object]:
     """Run TFMA on the eval split and decide the blessing.
 
@@ -155,6 +156,8 @@ def evaluate(
         ``max_relative_drop``, ``max_relative_increase``) against the baseline; empty
         or None means ``config.default_change_thresholds``.
       baseline_info: what is known of the baseline (version, uri), for the report.
+      eval_examples: rows in the eval split, if known (ingest's metadata): the
+        default accuracy change threshold is at least one example's worth.
 
     Returns:
       ``{"task", "blessed", "reasons", "thresholds", "change_thresholds", "overall",
@@ -184,7 +187,7 @@ def evaluate(
     with_baseline = bool(baseline_model_uri) and has_baseline(baseline_model_uri)
     baseline = {"found": with_baseline, "uri": baseline_model_uri if with_baseline else "", **(baseline_info or {})}
     baseline["found"] = with_baseline
-    change = dict(change_thresholds or default_change_thresholds(task_info))
+    change = dict(change_thresholds or default_change_thresholds(task_info, eval_examples))
     notes = []
     if with_baseline:
         baseline_classes = check_baseline(baseline_model_uri, task_info)["classes"]
