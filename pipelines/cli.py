@@ -123,6 +123,11 @@ def _run(args) -> int:
     from pipelines.container_run import ContainerRunError
     from pipelines.local_run import human_summary, run_locally
 
+    if args.pipeline == "vertex-training":
+        raise SystemExit(
+            "vertex-training registers the model in the Vertex AI Model Registry, which imports from gs:// only: "
+            "submit it with `kfp-tf submit vertex-training --vertex ...`; locally, run `kfp-tf run training`."
+        )
     pipeline = PIPELINES[args.pipeline]
     workdir = os.path.abspath(args.workdir)
     arguments = run_arguments(args, workdir)

@@ -86,3 +86,8 @@ def test_mistakes_are_reported_before_anything_is_sent(fake_vertex, capsys):
     with pytest.raises(SystemExit):
         main(["submit", "training", *PARAMS])  # neither --vertex nor --kubeflow
     assert fake_vertex.requests == []
+
+
+def test_vertex_training_is_not_run_locally():
+    with pytest.raises(SystemExit, match="kfp-tf submit vertex-training --vertex"):
+        main(["run", "vertex-training"])
