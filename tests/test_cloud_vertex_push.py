@@ -59,13 +59,18 @@ def test_not_blessed_without_a_parent_registers_nothing(fake_vertex):
 
 
 def test_explicit_parent_model_and_deployment_with_traffic_split(fake_vertex):
-    created = push(fake_vertex, "gs://b/model-1", blessed=True, endpoint_display_name="penguins-online", machine_type="n1-standard-4")
+    key = "projects/my-project/locations/europe-west4/keyRings/ring/cryptoKeys/key"
+    created = push(fake_vertex, "gs://b/model-1", blessed=True, endpoint_display_name="penguins-online",
+                   machine_type="n1-standard-4", encryption_key=key)
+    assert uploads(fake_vertex)[0]["model"]["encryptionSpec"] == {"kmsKeyName": key}
     [create_endpoint] = fake_vertex.calls("POST", r".*/endpoints")
     assert create_endpoint.body["displayName"] == "penguins-online"
+    assert create_endpoint.body["encryptionSpec"] == {"kmsKeyName": key}
     [first_deploy] = fake_vertex.calls("POST", r".*/endpoints/[^/]+:deployModel")
     assert first_deploy.body["deployedModel"]["model"] == created["model_version"]
     assert first_deploy.body["deployedModel"]["dedicatedResources"]["machineSpec"]["machineType"] == "n1-standard-4"
-    assert created["deployed_model_id"] and created["endpoint"] == create_endpoint.body.get("name", created["endpoint"])
+    assert created["endpoint"] in fake_vertex.endpoints
+    assert created["deployed_model_id"] == fake_vertex.endpoints[created["endpoint"]]["deployedModels"][0]["id"]
 
     model_id = created["model"].rsplit("/", 1)[1]
     second = push(fake_vertex, "gs://b/model-2", blessed=True, parent_model=model_id, model_display_name="renamed",
