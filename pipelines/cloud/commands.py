@@ -44,10 +44,6 @@ def _loopback_credentials(api_endpoint):
     return None
 
 
-def _caching(args):
-    return None if args.caching is None else args.caching
-
-
 def _submit(args) -> int:
     try:
         template = template_path(args.pipeline, args.compiled_dir)
@@ -58,7 +54,7 @@ def _submit(args) -> int:
             settings = vertex.VertexSettings(
                 project=args.project, region=args.region, pipeline_root=args.pipeline_root,
                 service_account=args.service_account, network=args.network, encryption_key=args.encryption_key,
-                labels=parse_labels(args.label or []), enable_caching=_caching(args), api_endpoint=args.api_endpoint,
+                labels=parse_labels(args.label or []), enable_caching=args.caching, api_endpoint=args.api_endpoint,
                 credentials=_loopback_credentials(args.api_endpoint),
             )
             if args.schedule:
@@ -73,7 +69,7 @@ def _submit(args) -> int:
                 raise TemplateError("--kubeflow needs --host URL: the Kubeflow Pipelines API address.")
             result = kubeflow.submit(
                 template, parameters, host=args.host, experiment=args.experiment, run_name=args.run_name,
-                recurring=args.recurring, pipeline_root=args.pipeline_root, enable_caching=_caching(args),
+                recurring=args.recurring, pipeline_root=args.pipeline_root, enable_caching=args.caching,
                 service_account=args.service_account, namespace=args.namespace, dry_run=args.dry_run,
             )
     except TemplateError as error:
