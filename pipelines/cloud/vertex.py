@@ -11,7 +11,9 @@ Both return a dict with ``request`` (the JSON body sent, or with ``dry_run=True`
 the body that would be sent) and, when sent, ``resource_name``. A dry run uses
 anonymous credentials and sends nothing. The client is
 ``google-cloud-aiplatform`` over its REST transport (``api_endpoint`` replaces
-the regional endpoint, e.g. for a test double).
+the regional endpoint, e.g. for a test double). Each call sets aiplatform's
+global configuration afresh from its ``VertexSettings`` (replacing earlier
+``aiplatform.init`` settings), so no endpoint or key leaks from one call to the next.
 """
 import re
 import warnings
