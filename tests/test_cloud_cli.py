@@ -85,6 +85,10 @@ def test_mistakes_are_reported_before_anything_is_sent(fake_vertex, capsys):
         main(["submit", "training", "--kubeflow", *PARAMS])
     with pytest.raises(SystemExit):
         main(["submit", "training", *PARAMS])  # neither --vertex nor --kubeflow
+    with pytest.raises(SystemExit, match="--vertex only"):
+        main(["submit", "training", "--kubeflow", "--host", "http://127.0.0.1:9", *PARAMS, "--schedule", "0 3 * * 1"])
+    with pytest.raises(SystemExit, match="--kubeflow only"):
+        main(["submit", "training", *VERTEX, *PARAMS, "--recurring", "0 3 * * 1"])
     assert fake_vertex.requests == []
 
 

@@ -45,6 +45,13 @@ def _loopback_credentials(api_endpoint):
 
 
 def _submit(args) -> int:
+    vertex_only = [flag for flag, value in (("--schedule", args.schedule), ("--project", args.project), ("--region", args.region),
+                                            ("--network", args.network), ("--encryption-key", args.encryption_key),
+                                            ("--label", args.label)) if value]
+    if args.kubeflow and vertex_only:
+        raise SystemExit(f"kfp-tf submit: {', '.join(vertex_only)} apply to --vertex only (Kubeflow: --recurring CRON).")
+    if args.vertex and (args.recurring or args.host):
+        raise SystemExit("kfp-tf submit: --recurring and --host apply to --kubeflow only (Vertex AI: --schedule CRON).")
     try:
         template = template_path(args.pipeline, args.compiled_dir)
         parameters: Dict[str, object] = check_parameters(template, parse_params(args.param or []))
