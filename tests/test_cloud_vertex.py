@@ -114,3 +114,14 @@ def test_every_compiled_pipeline_is_accepted_by_pipeline_job(fake_vertex, tmp_pa
         assert job.pipeline_spec["pipelineInfo"]["name"] == compiled_spec(name)["pipelineInfo"]["name"]
     assert len(fake_vertex.pipeline_jobs) == len(PIPELINES)
     json.dumps(list(fake_vertex.pipeline_jobs.values()))  # what the fake stored is plain JSON
+
+
+def test_calls_leave_aiplatform_init_working_and_carry_nothing_over(fake_vertex):
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform import initializer
+
+    vertex.submit("training", PARAMETERS, settings_for(fake_vertex), dry_run=True)
+    aiplatform.init(project="another-project", location="asia-east1")
+    assert (initializer.global_config.project, initializer.global_config.location) == ("another-project", "asia-east1")
+    vertex.submit("training", PARAMETERS, settings_for(fake_vertex, api_endpoint=None), dry_run=True)
+    assert initializer.global_config.api_endpoint is None and initializer.global_config.location == "europe-west4"

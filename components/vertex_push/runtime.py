@@ -64,7 +64,10 @@ def _aiplatform(project: str, location: str, api_endpoint: Optional[str], creden
         from google.cloud import aiplatform
         from google.cloud.aiplatform import initializer
 
-    initializer.global_config = initializer._Config()  # nothing carried over from an earlier call
+    # aiplatform keeps its settings in one module-level config (aiplatform.init is bound to
+    # it); reset that object in place so nothing (an endpoint, a key) carries over from an
+    # earlier call and a later aiplatform.init still takes effect.
+    initializer.global_config.__init__()
     initializer.global_config.init(project=project, location=location, credentials=credentials,
                                    api_transport="rest", api_endpoint=api_endpoint or None)
     return aiplatform

@@ -71,9 +71,10 @@ def _aiplatform(settings: VertexSettings, dry_run: bool):
         from google.cloud import aiplatform
         from google.cloud.aiplatform import initializer
 
-    # aiplatform keeps its settings in a module-level config; start from a clean one so
-    # nothing (an endpoint, a key) carries over from an earlier call.
-    initializer.global_config = initializer._Config()
+    # aiplatform keeps its settings in one module-level config (aiplatform.init is bound to
+    # it); reset that object in place so nothing (an endpoint, a key) carries over from an
+    # earlier call and a later aiplatform.init still takes effect.
+    initializer.global_config.__init__()
     credentials = AnonymousCredentials() if dry_run else settings.credentials
     initializer.global_config.init(
         project=settings.project, location=settings.region, credentials=credentials, api_transport="rest",
