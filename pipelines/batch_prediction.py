@@ -37,8 +37,8 @@ def batch_prediction(
       model_path: The serving folder the training pipeline pushes to (its newest
         version is used) or one version folder in it.
       curated_schema_path: The training schema (schema.pbtxt, for example from
-        `kfp-tf schema export`); the batch is checked in its SERVING environment,
-        where the label is not expected.
+        `kfp-tf schema export`): it types the batch's columns, and the batch is
+        checked in its SERVING environment, where the label is not expected.
       baseline_statistics_path: The training statistics (a training run's statistics
         folder or a FeatureStats.pb), or training data, to measure skew against;
         empty: no skew check.
@@ -50,12 +50,17 @@ def batch_prediction(
       input_format: csv, parquet, tfrecord or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags.
     """
-    # The two hash halves of ingest are both validated and both predicted; halves
-    # of equal size give each skew comparison as many rows as possible.
-    # No caching of ingest and predict: the same data_path may hold a new batch, and
-    # the same serving folder a newer model version, on the next run.
+    # The batch is one split ("all"), so a batch of any size (one row included) is
+    # validated and predicted whole; its columns are typed by the training schema,
+    # not by this batch's values. No caching of ingest and predict: the same
+    # data_path may hold a new batch, and the same serving folder a newer model
+    # version, on the next run.
     ingest_task = ingest(
-        data_path=data_path, train_ratio=0.5, input_format=input_format, beam_pipeline_args=beam_pipeline_args
+        data_path=data_path,
+        split_mode="all",
+        schema_path=curated_schema_path,
+        input_format=input_format,
+        beam_pipeline_args=beam_pipeline_args,
     ).set_caching_options(False)
     statistics_task = statistics(examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args)
     schema_task = schema(statistics=statistics_task.outputs["statistics"], curated_schema_path=curated_schema_path)

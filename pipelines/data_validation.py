@@ -2,7 +2,10 @@
 validate against a curated schema and (optionally) a baseline -> reports.
 
 Run it on every new batch before it is trained on or served: it stops on schema
-anomalies and on drift from the baseline, naming each feature. Pure wiring, no
+anomalies and on drift from the baseline, naming each feature. The batch is one
+dataset, not a train/eval pair: ingest keeps every row in the one split "all" (so
+a batch of any size is checked whole) and types the columns as the curated schema
+says. Pure wiring, no
 control flow, so it runs locally, on Kubeflow Pipelines and on Vertex AI.
 """
 from typing import List
@@ -30,7 +33,8 @@ def data_validation(
 
     Args:
       data_path: CSV, Parquet or TFRecord file, folder or glob (local or gs://).
-      curated_schema_path: The reviewed schema.pbtxt the data must satisfy.
+      curated_schema_path: The reviewed schema.pbtxt the data must satisfy; it also
+        types the columns at ingest.
       baseline_path: Earlier data, or its statistics (FeatureStats.pb or a statistics
         folder), to measure drift against; empty: no drift check.
       drift_threshold: Default drift threshold (L-infinity / Jensen-Shannon) per feature;
@@ -40,7 +44,13 @@ def data_validation(
       input_format: csv, parquet, tfrecord or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags.
     """
-    ingest_task = ingest(data_path=data_path, input_format=input_format, beam_pipeline_args=beam_pipeline_args)
+    ingest_task = ingest(
+        data_path=data_path,
+        split_mode="all",
+        schema_path=curated_schema_path,
+        input_format=input_format,
+        beam_pipeline_args=beam_pipeline_args,
+    )
     statistics_task = statistics(examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args)
     schema_task = schema(statistics=statistics_task.outputs["statistics"], curated_schema_path=curated_schema_path)
     validate(

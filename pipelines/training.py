@@ -70,7 +70,7 @@ def training(
       train_ratio: Fraction of rows in the train split (deterministic hash split).
       input_format: csv, parquet, tfrecord or auto (from the file extension).
       curated_schema_path: A reviewed schema.pbtxt to validate against instead of
-        inferring one.
+        inferring one; it also types the columns at ingest.
       fail_on_anomalies: Stop the run when validation finds anomalies (false: warn).
       baseline_statistics_path: Earlier data, or its statistics (FeatureStats.pb or a
         statistics folder), to check the new data's drift against; empty: no check.
@@ -111,6 +111,7 @@ def training(
         train_ratio=train_ratio,
         input_format=input_format,
         beam_pipeline_args=beam_pipeline_args,
+        schema_path=curated_schema_path,
     )
     statistics_task = statistics(
         examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args

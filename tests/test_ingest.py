@@ -137,3 +137,97 @@ def test_path_that_matches_nothing(tmp_path):
 def test_train_ratio_must_be_a_fraction(tmp_path):
     with pytest.raises(ConfigurationError, match="train_ratio"):
         ingest(PENGUINS, str(tmp_path / "out"), train_ratio=1.0)
+
+
+def _schema_file(tmp_path, types):
+    """A schema.pbtxt with one feature per {name: "FLOAT" | "INT" | "BYTES"}."""
+    text = "".join(f'feature {{ name: "{name}" type: {kind} }}\n' for name, kind in types.items())
+    path = tmp_path / "schema.pbtxt"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_split_mode_all_keeps_every_row_of_a_tiny_batch_in_one_split(tmp_path, rows):
+    data = write_csv(tmp_path / "batch.csv", ["x", "color"], [[i * 1.5, f"c{i}"] for i in range(rows)])
+    result = ingest(data, str(tmp_path / "out"), split_mode="all")
+    assert result["split_names"] == ["all"] and result["split_row_counts"] == {"all": rows}
+    assert layout.split_names(str(tmp_path / "out")) == ["all"]
+    examples = read_examples(str(tmp_path / "out"), "all")
+    assert sorted(e.features.feature["color"].bytes_list.value[0] for e in examples) == [f"c{i}".encode() for i in range(rows)]
+
+
+def test_train_eval_mode_still_fails_clearly_when_a_split_would_be_empty(tmp_path):
+    data = write_csv(tmp_path / "one.csv", ["x", "y"], [[1.5, 0]])
+    with pytest.raises(DataError, match=r"split of .*one.csv is empty .* use split_mode='all'"):
+        ingest(data, str(tmp_path / "out"), label="y")
+    with pytest.raises(ConfigurationError, match="Unknown split_mode 'single'"):
+        ingest(data, str(tmp_path / "out2"), split_mode="single")
+
+
+def test_a_schema_types_the_columns_not_the_batch_values(tmp_path):
+    # Floats that happen to be whole numbers, an int column, and codes that look numeric.
+    rows = [[i * 10, i, str(100 + i), "NA" if i == 2 else i * 2] for i in range(5)]
+    data = write_csv(tmp_path / "whole.csv", ["price", "count", "zip", "weight"], rows)
+    schema = _schema_file(tmp_path, {"price": "FLOAT", "count": "INT", "zip": "BYTES", "weight": "FLOAT"})
+
+    ingest(data, str(tmp_path / "untyped"), split_mode="all")
+    untyped = read_examples(str(tmp_path / "untyped"), "all")
+    assert all(e.features.feature["price"].int64_list.value for e in untyped)  # the values alone say int
+
+    result = ingest(data, str(tmp_path / "typed"), split_mode="all", schema_path=schema)
+    assert result["split_row_counts"] == {"all": 5}
+    typed = sorted(read_examples(str(tmp_path / "typed"), "all"), key=lambda e: e.features.feature["count"].int64_list.value[0])
+    assert [list(e.features.feature["price"].float_list.value) for e in typed] == [[float(i * 10)] for i in range(5)]
+    assert [list(e.features.feature["count"].int64_list.value) for e in typed] == [[i] for i in range(5)]
+    assert [list(e.features.feature["zip"].bytes_list.value) for e in typed] == [[str(100 + i).encode()] for i in range(5)]
+    assert not _has_value(typed[2].features.feature, "weight")  # "NA" in a FLOAT column: missing
+    assert list(typed[3].features.feature["weight"].float_list.value) == [6.0]
+
+
+def test_a_schema_typed_column_empty_in_every_row_is_missing_not_an_error(tmp_path):
+    data = write_csv(tmp_path / "one.csv", ["x", "notes"], [[1.5, ""]])
+    schema = _schema_file(tmp_path, {"x": "FLOAT", "notes": "BYTES"})
+    assert ingest(data, str(tmp_path / "out"), split_mode="all", schema_path=schema)["split_row_counts"] == {"all": 1}
+    (example,) = read_examples(str(tmp_path / "out"), "all")
+    assert not _has_value(example.features.feature, "notes")
+
+
+def test_a_cell_that_is_not_its_schema_type_names_file_column_value_and_row(tmp_path):
+    rows = [[i * 0.5, i] for i in range(20)] + [[2.5, "7.5"]] + [[i * 0.5, i] for i in range(20)]
+    data = write_csv(tmp_path / "counts.csv", ["x", "count"], rows)
+    schema = _schema_file(tmp_path, {"x": "FLOAT", "count": "INT"})
+    before = open(data, "rb").read()
+    with pytest.raises(DataError) as raised:
+        ingest(data, str(tmp_path / "out"), split_mode="all", schema_path=schema)
+    message = str(raised.value)
+    assert "counts.csv: column 'count' is INT (whole number) in the schema" in message
+    assert "the value '7.5' cannot be read as one. Row: '2.5,7.5'" in message
+    assert "change the column's type in the schema" in message
+    assert open(data, "rb").read() == before
+
+
+def test_parquet_and_tfrecord_inputs_are_typed_by_the_schema(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema_file(tmp_path, {"x": "FLOAT", "n": "INT", "code": "BYTES"})
+    table = pa.table({"x": [1, 2, 3], "n": [1.0, 2.0, 3.0], "code": [10, 20, 30]})
+    pq.write_table(table, tmp_path / "whole.parquet")
+    ingest(str(tmp_path / "whole.parquet"), str(tmp_path / "pq"), split_mode="all", schema_path=schema)
+    examples = read_examples(str(tmp_path / "pq"), "all")
+    assert sorted(e.features.feature["x"].float_list.value[0] for e in examples) == [1.0, 2.0, 3.0]
+    assert sorted(e.features.feature["n"].int64_list.value[0] for e in examples) == [1, 2, 3]
+    assert sorted(e.features.feature["code"].bytes_list.value[0] for e in examples) == [b"10", b"20", b"30"]
+
+    # The examples written without the schema (x as int64) come back as floats with it.
+    ingest(str(tmp_path / "whole.parquet"), str(tmp_path / "pq_untyped"), split_mode="all")
+    pattern = os.path.join(str(tmp_path / "pq_untyped"), "Split-all", "*.gz")
+    ingest(pattern, str(tmp_path / "tfr"), input_format="tfrecord", split_mode="all", schema_path=schema)
+    examples = read_examples(str(tmp_path / "tfr"), "all")
+    assert sorted(e.features.feature["x"].float_list.value[0] for e in examples) == [1.0, 2.0, 3.0]
+    assert sorted(e.features.feature["n"].int64_list.value[0] for e in examples) == [1, 2, 3]
+
+    pq.write_table(pa.table({"x": ["1.5", "lots"], "n": [1, 2]}), tmp_path / "bad.parquet")
+    with pytest.raises(DataError, match=r"bad.parquet: column 'x' is FLOAT \(number\) in the schema .* the value 'lots'"):
+        ingest(str(tmp_path / "bad.parquet"), str(tmp_path / "bad"), split_mode="all", schema_path=schema)

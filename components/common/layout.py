@@ -15,6 +15,8 @@ import os
 TRAIN = "train"
 EVAL = "eval"
 SPLITS = (TRAIN, EVAL)
+# The one split of a batch that is not divided (batch prediction, data validation).
+ALL = "all"
 
 EXAMPLES_FILE_PREFIX = "data_tfrecord"
 EXAMPLES_GLOB = EXAMPLES_FILE_PREFIX + "-*.gz"
@@ -29,6 +31,20 @@ TASK_INFO_FILE = "task.json"
 def split_dir(artifact_uri: str, split: str) -> str:
     """The folder that holds one split of a per-split artifact."""
     return os.path.join(artifact_uri, f"Split-{split}")
+
+
+def split_names(artifact_uri: str):
+    """The splits a per-split artifact holds, from its ``Split-<split>`` folders:
+    train and eval first (in that order), then any others by name."""
+    import tensorflow as tf
+
+    prefix = "Split-"
+    found = {
+        os.path.basename(path.rstrip("/"))[len(prefix):]
+        for path in tf.io.gfile.glob(os.path.join(artifact_uri, prefix + "*"))
+        if tf.io.gfile.isdir(path)
+    }
+    return [s for s in SPLITS if s in found] + sorted(found - set(SPLITS))
 
 
 def examples_pattern(artifact_uri: str, split: str) -> str:

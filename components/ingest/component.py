@@ -15,23 +15,36 @@ def ingest(
     train_ratio: float = 0.8,
     input_format: str = "auto",
     beam_pipeline_args: List[str] = [],
+    split_mode: str = "train_eval",
+    schema_path: str = "",
 ):
-    """Read CSV, Parquet or TFRecord files into tf.Example TFRecords split into train and eval.
+    """Read CSV, Parquet or TFRecord files into tf.Example TFRecords, split into train
+    and eval (training) or all in one split (a batch to validate or predict).
 
     Args:
       data_path: A file, folder or glob, local or gs:// (for example gs://bucket/data/*.csv).
-      examples: Output. Split-train/ and Split-eval/ folders of gzip TFRecords (TFX
-        layout); metadata split_row_counts, format and columns.
+      examples: Output. Split-train/ and Split-eval/ folders (or one Split-all/) of
+        gzip TFRecords (TFX layout); metadata split_names, split_row_counts, format
+        and columns.
       label: The label column: it must exist, and rows without a label value are
         dropped (counted in metadata rows_without_label). Empty for unlabelled data.
-      train_ratio: Fraction of rows assigned to train by a deterministic content hash.
+      train_ratio: Fraction of rows assigned to train by a deterministic content hash
+        (split_mode train_eval).
       input_format: csv, parquet, tfrecord, or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags, for example --runner=DataflowRunner.
+      split_mode: train_eval (hash split; both splits must get rows) or all (every
+        row in the one split "all", for a batch of any size, a single row included).
+      schema_path: A schema.pbtxt (local or gs://) that types the columns it names
+        (FLOAT -> float, INT -> int, BYTES -> string) instead of their values; empty:
+        every column typed from its values.
 
     Raises:
       DataError: Nothing matches data_path, the files are empty or header-only, CSV
         headers differ between files, a row has the wrong number of fields, the label
-        column is missing, or a split ends up empty. The message names the file and row.
+        column is missing, a cell cannot be read as its schema type, or a train_eval
+        split ends up empty. The message names the file, column and row.
+      ConfigurationError: Unknown split_mode or input_format, train_ratio outside
+        (0, 1) in train_eval mode, or an unreadable schema.
     """
     from components.ingest.runtime import ingest as run_ingest
 
@@ -42,6 +55,7 @@ def ingest(
         input_format=input_format,
         label=label,
         beam_pipeline_args=beam_pipeline_args,
+        split_mode=split_mode,
+        schema_path=schema_path,
     )
     examples.metadata.update(result)
-    examples.metadata["split_names"] = ["train", "eval"]

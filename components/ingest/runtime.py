@@ -1,8 +1,13 @@
-"""Ingest: CSV, Parquet or TFRecord files -> tf.Example TFRecords in train/eval splits.
+"""Ingest: CSV, Parquet or TFRecord files -> tf.Example TFRecords in splits.
 
-The split is a deterministic hash of each row's content (the CSV line, or the
-canonically serialized example), so the same data always lands in the same split,
-on any runner. CSV rows are typed and encoded column by column (pyarrow and
+Two split modes. ``train_eval`` (training): a deterministic hash of each row's
+content (the CSV line, or the canonically serialized example) sends it to train or
+eval, so the same data always lands in the same split, on any runner; both splits
+must get rows. ``all`` (a batch to validate or predict): every row goes to the one
+split ``all``, so a batch of any size, a single row included, is ingested.
+
+Columns are typed from a schema when one is given (``schema_types``), else from
+their values. CSV rows are typed and encoded column by column (pyarrow and
 tfx-bsl's C++ encoder); Parquet and TFRecord rows one by one.
 """
 import csv
@@ -16,19 +21,25 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.files import match_files
+from components.ingest import schema_types
+from components.ingest.cells import (  # noqa: F401 (cell_type: the typing rule, for callers)
+    FLOAT,
+    INT,
+    NA_MARKERS,
+    STRING,
+    UNKNOWN,
+    cell_type,
+    column_type,
+    first_unreadable,
+    list_column,
+)
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("csv", "parquet", "tfrecord")
 _HASH_BUCKETS = 10_000
-
-# Cells that mean "no value" in CSVs written by R, pandas, spreadsheets or databases.
-# In a column that is otherwise numeric they are missing values; in a text column
-# they stay text.
-NA_MARKERS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "?", "-"})
-
-# Column types, ordered so that the widest type seen in a column wins.
-UNKNOWN, INT, FLOAT, STRING = 0, 1, 2, 3
+TRAIN_EVAL = "train_eval"
+SPLIT_MODES = (TRAIN_EVAL, layout.ALL)
 
 
 def detect_format(files: Sequence[str], requested: str = "auto") -> str:
@@ -67,23 +78,6 @@ def read_csv_header(path: str) -> List[str]:
     if duplicated:
         raise DataError(f"{path}: the header repeats column(s) {', '.join(duplicated)}; names must be unique.")
     return columns
-
-
-def cell_type(value: str) -> int:
-    """The narrowest column type that can hold one CSV cell (NA markers fit any):
-    the rule ``column_type`` applies to whole columns, for single values."""
-    if value == "" or value.lower() in NA_MARKERS:
-        return UNKNOWN
-    try:
-        int(value)
-        return INT
-    except ValueError:
-        pass
-    try:
-        float(value)
-        return FLOAT
-    except ValueError:
-        return STRING
 
 
 def _make_example(values: Dict[str, object]):
@@ -128,6 +122,13 @@ def split_of(content: bytes, train_ratio: float) -> str:
     return layout.TRAIN if bucket < train_ratio * _HASH_BUCKETS else layout.EVAL
 
 
+def splitter(split_mode: str, train_ratio: float):
+    """content -> split name: the hash split of ``train_eval``, or ``all`` for every row."""
+    if split_mode == layout.ALL:
+        return lambda content: layout.ALL
+    return lambda content: split_of(content, train_ratio)
+
+
 EMPTY_COLUMN_COUNTER = "empty_column:"
 
 
@@ -144,64 +145,46 @@ class _RowCounters(dict):
 row_counters = _RowCounters()
 
 
-def column_type(cells) -> int:
-    """The narrowest type of a column of CSV cells (a pyarrow string array), in C++."""
+def _typed_schema_column(cells, kind: int, column: str, sources, schema_path: str):
+    """A CSV column the schema types, as a tf.Example list array; a cell that cannot
+    be read as the schema's type is a DataError naming its file, column, value and row."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    present = pc.filter(cells, pc.invert(_missing_mask(cells)))
-    if len(present) == 0:
-        return UNKNOWN
-    for kind, arrow_type in ((INT, pa.int64()), (FLOAT, pa.float64())):
-        try:
-            pc.cast(present, arrow_type)
-            return kind
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-    return STRING
-
-
-def _missing_mask(cells):
-    """Which cells are empty or NA markers."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.is_in(pc.utf8_lower(cells), value_set=pa.array(sorted(NA_MARKERS | {""})))
+    try:
+        return list_column(cells, kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        index = first_unreadable(cells, kind)
+        if index < 0:
+            raise
+        filename, line = sources[index]
+        raise schema_types.unreadable_cell_error(
+            filename, column, cells[index].as_py(), kind, schema_path, row=line
+        ) from None
 
 
-def _list_column(cells, kind: int):
-    """A column of cells as the list array tf.Example encoding wants (null = missing)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _csv_pcollection(
+    pipeline, files: Sequence[str], columns: List[str], label: str, dropped, assign_split, split_names,
+    schema_kinds: Dict[str, int], schema_path: str,
+):
+    """CSV lines -> serialized tf.Examples tagged with their split.
 
-    missing = pc.equal(cells, "") if kind == STRING else _missing_mask(cells)
-    present = pc.filter(cells, pc.invert(missing))
-    arrow_type = {INT: pa.int64(), FLOAT: pa.float32(), STRING: pa.large_binary()}[kind]
-    values = pc.cast(present, arrow_type)
-    valid = pc.invert(missing).to_numpy(zero_copy_only=False)
-    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
-    np.cumsum(valid, out=offsets[1:])
-    return pa.LargeListArray.from_arrays(pa.array(offsets, mask=np.append(~valid, False)), values)
-
-
-def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: str, dropped, train_ratio: float):
-    """CSV lines -> serialized tf.Examples tagged with their split, column types
-    inferred over all rows.
-
-    Rows travel in batches: parsing and the split hash (of the CSV line, so it is the
-    same in every run) are per row in Python; type inference and the tf.Example
-    encoding are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label cell is
-    missing are dropped and counted in ``dropped``.
+    Columns the schema types (``schema_kinds``) are typed as it says, in each batch as
+    it is parsed; the others get the narrowest type that holds all their rows.
+    Rows travel in batches: parsing and the split assignment (a hash of the CSV
+    line, so it is the same in every run) are per row in Python; typing and the
+    tf.Example encoding are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label
+    cell is missing are dropped and counted in ``dropped``.
     """
     import apache_beam as beam
     import pyarrow as pa
     from apache_beam.metrics import Metrics
 
     label_index = columns.index(label) if label else -1
+    # Column index -> schema type, for the columns the schema knows.
+    fixed = {index: schema_kinds[name] for index, name in enumerate(columns) if name in schema_kinds}
 
     def parse_batch(batch):
-        rows, splits = [], []
+        rows, splits, sources = [], [], []
         for filename, line in batch:
             if not line.strip():
                 continue
@@ -217,9 +200,14 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
                 dropped.inc()
                 continue
             rows.append(cells)
-            splits.append(split_of(line.encode("utf-8"), train_ratio))
+            splits.append(assign_split(line.encode("utf-8")))
+            if fixed:
+                sources.append((filename, line))
         if rows:
-            yield [pa.array(column, type=pa.string()) for column in zip(*rows)], splits
+            arrays = [pa.array(column, type=pa.string()) for column in zip(*rows)]
+            for index, kind in fixed.items():
+                arrays[index] = _typed_schema_column(arrays[index], kind, columns[index], sources, schema_path)
+            yield arrays, splits
 
     class InferTypes(beam.CombineFn):
         def create_accumulator(self):
@@ -227,13 +215,16 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
 
         def add_input(self, acc, batch):
             arrays, _ = batch
-            return [a if a == STRING else max(a, column_type(cells)) for a, cells in zip(acc, arrays)]
+            return [
+                a if a == STRING or index in fixed else max(a, column_type(cells))
+                for index, (a, cells) in enumerate(zip(acc, arrays))
+            ]
 
         def merge_accumulators(self, accs):
             return [max(types) for types in zip(*accs)]
 
         def extract_output(self, acc):
-            return acc
+            return [fixed.get(index, kind) for index, kind in enumerate(acc)]
 
     class EncodeBatch(beam.DoFn):
         def setup(self):
@@ -243,11 +234,12 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
 
         def process(self, batch, types):
             arrays, splits = batch
-            kept = [(name, cells, kind) for name, cells, kind in zip(columns, arrays, types) if kind != UNKNOWN]
+            kept = [(index, cells, kind) for index, (cells, kind) in enumerate(zip(arrays, types)) if kind != UNKNOWN]
             record_batch = pa.RecordBatch.from_arrays(
-                [_list_column(cells, kind) for _, cells, kind in kept], [name for name, _, _ in kept]
+                [cells if index in fixed else list_column(cells, kind) for index, cells, kind in kept],
+                [columns[index] for index, _, _ in kept],
             )
-            for split in layout.SPLITS:
+            for split in split_names:
                 row_counters[split].inc(splits.count(split))
             for split, serialized in zip(splits, self._encoder.encode(record_batch)):
                 yield beam.pvalue.TaggedOutput(split, serialized)
@@ -268,23 +260,27 @@ def _csv_pcollection(pipeline, files: Sequence[str], columns: List[str], label: 
 
     _ = types | "FindEmptyColumns" >> beam.Map(count_empty_columns)
     return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), types=beam.pvalue.AsSingleton(types)).with_outputs(
-        *layout.SPLITS
+        *split_names
     )
 
 
-def _tagged(serialized: bytes, train_ratio: float):
+def _tagged(serialized: bytes, assign_split):
     """A serialized example as a Beam output tagged with its split, counted."""
     import apache_beam as beam
 
-    split = split_of(serialized, train_ratio)
+    split = assign_split(serialized)
     row_counters[split].inc()
     return beam.pvalue.TaggedOutput(split, serialized)
 
 
-def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped, train_ratio: float):
+def _parquet_pcollection(
+    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
+):
     import apache_beam as beam
 
-    def rows_of(table):
+    def rows_of(file_and_table):
+        filename, table = file_and_table
+        table = schema_types.cast_table(table, schema_kinds, filename, schema_path)
         if label and label not in table.column_names:
             raise DataError(
                 f"Column {label!r} not found in the Parquet data ({', '.join(files[:3])}); its columns are "
@@ -294,17 +290,19 @@ def _parquet_pcollection(pipeline, files: Sequence[str], label: str, dropped, tr
             if label and _missing(row[label]):
                 dropped.inc()
                 continue
-            yield _tagged(_make_example(row).SerializeToString(deterministic=True), train_ratio)
+            yield _tagged(_make_example(row).SerializeToString(deterministic=True), assign_split)
 
     return (
         pipeline
         | "ListParquetFiles" >> beam.Create(list(files))
-        | "ReadParquet" >> beam.io.ReadAllFromParquetBatched()
-        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*layout.SPLITS)
+        | "ReadParquet" >> beam.io.ReadAllFromParquetBatched(with_filename=True)
+        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*split_names)
     )
 
 
-def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped, train_ratio: float):
+def _tfrecord_pcollection(
+    pipeline, pattern: str, label: str, dropped, assign_split, split_names, schema_kinds, schema_path
+):
     import apache_beam as beam
     import tensorflow as tf
 
@@ -319,13 +317,15 @@ def _tfrecord_pcollection(pipeline, pattern: str, label: str, dropped, train_rat
         if label and label not in example.features.feature:
             dropped.inc()
             return
+        if schema_kinds:
+            schema_types.retype_example(example, schema_kinds, pattern, schema_path)
         # Deterministic serialization (sorted feature keys) makes the hash split stable.
-        yield _tagged(example.SerializeToString(deterministic=True), train_ratio)
+        yield _tagged(example.SerializeToString(deterministic=True), assign_split)
 
     return (
         pipeline
         | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
-        | "CheckExample" >> beam.FlatMap(canonical).with_outputs(*layout.SPLITS)
+        | "CheckExample" >> beam.FlatMap(canonical).with_outputs(*split_names)
     )
 
 
@@ -336,36 +336,58 @@ def ingest(
     input_format: str = "auto",
     label: str = "",
     beam_pipeline_args: Optional[Sequence[str]] = None,
+    split_mode: str = TRAIN_EVAL,
+    schema_path: str = "",
 ) -> Dict[str, object]:
-    """Convert tabular files into tf.Example TFRecords split into train and eval.
+    """Convert tabular files into tf.Example TFRecords, split into train and eval
+    (``split_mode="train_eval"``) or all in one split (``split_mode="all"``).
 
     Args:
       data_path: a file, folder or glob, local or ``gs://``.
-      output_uri: the examples artifact folder; gets ``Split-train`` and ``Split-eval``.
-      train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1).
+      output_uri: the examples artifact folder; gets ``Split-train`` and
+        ``Split-eval``, or ``Split-all``.
+      train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1);
+        not used with ``split_mode="all"``.
       input_format: ``csv``, ``parquet``, ``tfrecord`` or ``auto`` (from the extension).
       label: the label column, or "" for unlabelled data. It must exist (checked
         before any data is read for CSV input); rows without a label value (empty,
         null or NaN) are dropped, counted and reported, since they can be neither
         trained nor evaluated on.
       beam_pipeline_args: extra Beam flags.
+      split_mode: ``train_eval`` (hash split by ``train_ratio``; both splits must
+        get rows) or ``all`` (every row in the split ``all``: a batch to validate or
+        predict, of any size).
+      schema_path: a schema.pbtxt (local or ``gs://``) whose INT, FLOAT and BYTES
+        features type the columns of the same names; other columns, and every
+        column when empty, are typed from their values.
 
     Returns:
-      ``{"format", "files", "columns", "split_row_counts": {split: rows},
-      "rows_without_label": n}``.
+      ``{"format", "files", "columns", "split_names", "split_row_counts": {split:
+      rows}, "rows_without_label": n}``.
 
     Raises:
       DataError: no file matches, files are empty, a CSV header is missing or
         differs between files, a row is ragged, a required column is missing,
-        a column is empty in every row, or a split ends up empty.
-      ConfigurationError: train_ratio out of range or unknown format.
+        a column the schema does not type is empty in every row, a cell cannot be
+        read as its schema type (file, column, value and row named), or a
+        train_eval split ends up empty.
+      ConfigurationError: train_ratio out of range, unknown split mode or format,
+        or an unreadable schema.
     """
     import apache_beam as beam
     from apache_beam.metrics import Metrics
     from apache_beam.metrics.metric import MetricsFilter
 
-    if not 0.0 < train_ratio < 1.0:
-        raise ConfigurationError(f"train_ratio must be strictly between 0 and 1, got {train_ratio}.")
+    if split_mode not in SPLIT_MODES:
+        raise ConfigurationError(f"Unknown split_mode {split_mode!r}; use {' or '.join(SPLIT_MODES)}.")
+    if split_mode == TRAIN_EVAL and not 0.0 < train_ratio < 1.0:
+        raise ConfigurationError(
+            f"train_ratio must be strictly between 0 and 1, got {train_ratio}. To keep every row "
+            "in one split (a batch to validate or predict), use split_mode='all'."
+        )
+    split_names = (layout.ALL,) if split_mode == layout.ALL else layout.SPLITS
+    assign_split = splitter(split_mode, train_ratio)
+    schema_kinds = schema_types.column_types(schema_path) if schema_path else {}
     files = match_files(data_path, what="data")
     fmt = detect_format(files, input_format)
     columns: List[str] = []
@@ -386,13 +408,14 @@ def ingest(
     dropped = Metrics.counter("ingest", "rows_without_label")
     options = pipeline_options(beam_pipeline_args)
     with beam.Pipeline(options=options) as pipeline:
+        splitting = (dropped, assign_split, split_names, schema_kinds, schema_path)
         if fmt == "csv":
-            examples = _csv_pcollection(pipeline, files, columns, label, dropped, train_ratio)
+            examples = _csv_pcollection(pipeline, files, columns, label, *splitting)
         elif fmt == "parquet":
-            examples = _parquet_pcollection(pipeline, files, label, dropped, train_ratio)
+            examples = _parquet_pcollection(pipeline, files, label, *splitting)
         else:
-            examples = _tfrecord_pcollection(pipeline, data_path, label, dropped, train_ratio)
-        for split in layout.SPLITS:
+            examples = _tfrecord_pcollection(pipeline, data_path, label, *splitting)
+        for split in split_names:
             _ = examples[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
                 layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
             )
@@ -402,7 +425,7 @@ def ingest(
         found = result.metrics().query(MetricsFilter().with_name(name))["counters"]
         return int(sum(c.committed or c.attempted or 0 for c in found))
 
-    counts = {split: counter(f"rows_{split}") for split in layout.SPLITS}
+    counts = {split: counter(f"rows_{split}") for split in split_names}
     without_label = counter("rows_without_label")
     empty_columns = sorted(
         c.key.metric.name[len(EMPTY_COLUMN_COUNTER):]
@@ -433,13 +456,15 @@ def ingest(
         if rows == 0:
             raise DataError(
                 f"The {split} split of {data_path} is empty ({counts}); with so few rows "
-                f"the hash split cannot fill both. Provide more rows or change train_ratio."
+                f"the hash split cannot fill both. Provide more rows or change train_ratio "
+                "(for a batch that is only validated or predicted, use split_mode='all')."
             )
     logger.info("Ingested %s rows from %d %s file(s): %s", sum(counts.values()), len(files), fmt, counts)
     return {
         "format": fmt,
         "files": len(files),
         "columns": columns,
+        "split_names": list(split_names),
         "split_row_counts": counts,
         "rows_without_label": without_label,
     }

@@ -1,7 +1,7 @@
 """Predict: a pushed SavedModel applied to every ingested row on Beam, one output row each.
 
-Reads the tf.Examples of every split of an examples artifact (ingest splits rows
-by hash; batch prediction wants them all), runs the model's ``serving_default``
+Reads the tf.Examples of every split of an examples artifact (the one split
+``all`` of a batch, or train and eval), runs the model's ``serving_default``
 signature through Beam's ``RunInference`` (``components/predict/model.py`` says
 why with our own model handler), and writes one row per input row: the key columns
 of the input row, then ``predicted_class`` and ``probability_<class>`` (classifier)
@@ -31,7 +31,7 @@ def predict(
     output_format: str = "csv",
     key_columns: Sequence[str] = (),
     column_order: Sequence[str] = (),
-    splits: Sequence[str] = layout.SPLITS,
+    splits: Optional[Sequence[str]] = None,
     beam_pipeline_args: Optional[Sequence[str]] = None,
 ) -> Dict[str, object]:
     """Predict every example of ``examples_uri`` and write the predictions.
@@ -50,7 +50,7 @@ def predict(
         column (a column empty in every row is not one).
       column_order: the order of the default key columns (ingest's CSV header);
         columns not in it follow by name.
-      splits: the splits of the examples to predict (all, by default).
+      splits: the splits of the examples to predict (by default every split they hold).
       beam_pipeline_args: extra Beam flags.
 
     Returns:
@@ -72,6 +72,7 @@ def predict(
     from components.statistics.runtime import load_statistics
 
     fmt = output.check_format(output_format)
+    splits = list(splits or layout.split_names(examples_uri))
     model_dir, version = resolve_model_dir(model_path)
     model = ModelOutputs(model_dir)
     statistics = [load_statistics(statistics_uri, split) for split in splits]

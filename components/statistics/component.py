@@ -14,14 +14,14 @@ def statistics(
     statistics_view: Output[HTML],
     beam_pipeline_args: List[str] = [],
 ):
-    """Compute TFDV statistics of the train and eval splits on Apache Beam.
+    """Compute TFDV statistics of every split ingest wrote (train and eval, or all) on Apache Beam.
 
     Args:
       examples: The output of ingest.
       statistics: Output. Split-<split>/FeatureStats.pb (DatasetFeatureStatisticsList);
         metadata split_row_counts and features.
-      statistics_view: Output. A Facets HTML page, train beside eval, rendered by the
-        KFP and Vertex AI UIs.
+      statistics_view: Output. A Facets HTML page, train beside eval (or the one split),
+        rendered by the KFP and Vertex AI UIs.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:

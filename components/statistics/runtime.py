@@ -5,6 +5,7 @@ from typing import Dict, Optional, Sequence
 
 from components.common import layout
 from components.common.beam_options import pipeline_options
+from components.common.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -13,7 +14,7 @@ def generate_statistics(
     examples_uri: str,
     output_uri: str,
     html_path: Optional[str] = None,
-    splits: Sequence[str] = layout.SPLITS,
+    splits: Optional[Sequence[str]] = None,
     beam_pipeline_args: Optional[Sequence[str]] = None,
 ) -> Dict[str, object]:
     """Compute TFDV statistics for each split of an examples artifact in one Beam pipeline.
@@ -21,8 +22,9 @@ def generate_statistics(
     Args:
       examples_uri: examples artifact folder (``Split-<split>/*.gz``).
       output_uri: statistics artifact folder; gets ``Split-<split>/FeatureStats.pb``.
-      html_path: where to write the Facets visualization (train beside eval).
-      splits: which splits to read.
+      html_path: where to write the Facets visualization (the first two splits side
+        by side: train beside eval, or the one split ``all`` alone).
+      splits: which splits to read; by default every split the examples hold.
       beam_pipeline_args: extra Beam flags.
 
     Returns:
@@ -33,6 +35,9 @@ def generate_statistics(
     import tensorflow_data_validation as tfdv
     from tfx_bsl.public import tfxio
 
+    splits = list(splits or layout.split_names(examples_uri))
+    if not splits:
+        raise DataError(f"The examples artifact {examples_uri!r} holds no Split-<name> folder; run ingest first.")
     options = tfdv.StatsOptions()
     with beam.Pipeline(options=pipeline_options(beam_pipeline_args)) as pipeline:
         for split in splits:

@@ -70,11 +70,17 @@ def describe_anomalies(anomalies) -> List[Dict[str, str]]:
 
 def _statistics_file(path: str) -> Optional[str]:
     """The statistics file a path names: a FeatureStats.pb (or any .pb) file, or a
-    statistics artifact folder holding Split-train/FeatureStats.pb or FeatureStats.pb."""
+    statistics artifact folder holding Split-train/FeatureStats.pb (a training run),
+    Split-all/FeatureStats.pb (a batch) or FeatureStats.pb."""
     import tensorflow as tf
 
     if tf.io.gfile.isdir(path):
-        for candidate in (layout.statistics_path(path, layout.TRAIN), os.path.join(path, layout.STATISTICS_FILE)):
+        candidates = (
+            layout.statistics_path(path, layout.TRAIN),
+            layout.statistics_path(path, layout.ALL),
+            os.path.join(path, layout.STATISTICS_FILE),
+        )
+        for candidate in candidates:
             if tf.io.gfile.exists(candidate):
                 return candidate
         return None
@@ -100,7 +106,7 @@ def load_baseline_statistics(path: str, beam_pipeline_args: Optional[Sequence[st
 
     try:
         with tempfile.TemporaryDirectory(prefix="baseline-") as scratch:
-            ingest(path, os.path.join(scratch, "examples"), train_ratio=0.5, beam_pipeline_args=beam_pipeline_args)
+            ingest(path, os.path.join(scratch, "examples"), split_mode=layout.ALL, beam_pipeline_args=beam_pipeline_args)
             return statistics_of_examples(
                 os.path.join(scratch, "examples", "Split-*", layout.EXAMPLES_GLOB),
                 os.path.join(scratch, layout.STATISTICS_FILE),
@@ -194,7 +200,7 @@ def validate_statistics(
     output_uri: str,
     report_path: Optional[str] = None,
     fail_on_anomalies: bool = True,
-    splits: Sequence[str] = layout.SPLITS,
+    splits: Optional[Sequence[str]] = None,
     environment: str = "TRAINING",
     baseline_statistics_path: str = "",
     drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
@@ -202,6 +208,9 @@ def validate_statistics(
     beam_pipeline_args: Optional[Sequence[str]] = None,
 ) -> Dict[str, object]:
     """Check each split's statistics against the schema and write ``Split-<s>/SchemaDiff.pb``.
+
+    ``splits`` defaults to every split of the statistics artifact (train and eval
+    of a training run, or the one split ``all`` of a batch).
 
     With ``baseline_statistics_path`` (statistics, or data whose statistics are
     computed here), each split is also compared with the baseline (drift): L-infinity distance for categorical features and Jensen-Shannon
@@ -222,6 +231,9 @@ def validate_statistics(
     from components.schema.runtime import load_schema
     from components.statistics.runtime import load_statistics
 
+    splits = list(splits or layout.split_names(statistics_uri))
+    if not splits:
+        raise ConfigurationError(f"The statistics artifact {statistics_uri!r} holds no Split-<name> folder.")
     schema = load_schema(layout.schema_path(schema_uri))
     env = environment if environment in schema.default_environment else None
     baseline = None
@@ -270,8 +282,9 @@ def validate_statistics(
         )
         if fail_on_anomalies:
             raise ValidationFailedError(
-                message + "\nThe run stops here so that no model is trained on this data. "
-                "Fix the data or curate the schema; set fail_on_anomalies=False to only warn."
+                message + "\nThe run stops here, before any later step (training, evaluation or "
+                "prediction) uses this data. Fix the data or curate the schema; set "
+                "fail_on_anomalies=False to only warn."
             )
         logger.warning("%s\nContinuing because fail_on_anomalies is False.", message)
     else:
