@@ -36,8 +36,10 @@ def compiled_spec(name):
 def assert_run_request(job, template_name="training"):
     """What every run request must carry: template, parameters, identity, network, key, labels, caching off."""
     assert job["pipelineSpec"]["pipelineInfo"]["name"] == compiled_spec(template_name)["pipelineInfo"]["name"]
-    assert job["pipelineSpec"]["root"] == compiled_spec(template_name)["root"] or \
-        set(job["pipelineSpec"]["root"]["dag"]["tasks"]) == set(compiled_spec(template_name)["root"]["dag"]["tasks"])
+    compiled = compiled_spec(template_name)
+    assert job["pipelineSpec"]["root"]["inputDefinitions"] == compiled["root"]["inputDefinitions"]
+    assert set(job["pipelineSpec"]["root"]["dag"]["tasks"]) == set(compiled["root"]["dag"]["tasks"])
+    assert job["pipelineSpec"]["deploymentSpec"] == compiled["deploymentSpec"]
     assert job["runtimeConfig"]["parameterValues"] == PARAMETERS
     assert job["runtimeConfig"]["gcsOutputDirectory"] == "gs://pipeline-bucket/root"
     assert job["serviceAccount"] == SERVICE_ACCOUNT

@@ -64,7 +64,7 @@ class VertexSettings:
 
 
 def _aiplatform(settings: VertexSettings, dry_run: bool):
-    """The SDK, configured for this call only (a fresh global config each time)."""
+    """The SDK, configured for this call only (its global config reset, then set from ``settings``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from google.auth.credentials import AnonymousCredentials
