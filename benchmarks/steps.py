@@ -246,7 +246,7 @@ def main(step, side, params_json):
     rows, detail = STEPS[(step, side)](params)
     seconds = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
-    late = sorted({name.partition(".")[0] for name in sys.modules} - before)
+    late = sorted(n for n in {name.partition(".")[0] for name in sys.modules} - before if not n.startswith("__"))
     if late:
         detail["imported_during_step"] = late  # a missing entry in IMPORTS (its import time is counted)
     print(json.dumps({"rows": rows, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
