@@ -81,6 +81,9 @@ def test_anomalies_name_the_feature_and_stop_the_run(tmp_path, penguin_run):
         validate_statistics(stats, penguin_run.schema, str(tmp_path / "anomalies"), str(report))
     message = str(raised.value)
     assert "feature 'island'" in message and "Atlantis" in message
+    # Worded for every pipeline that validates (training, data validation, prediction).
+    assert "before any later step (training, evaluation or prediction)" in message
+    assert "no model is trained" not in message
     assert "feature 'body_mass_g'" in message
     table = report.read_text()
     assert "| train | island |" in table and "what to do" in table
@@ -147,3 +150,36 @@ def test_infinities_in_a_numeric_column_are_anomalies(tmp_path, penguin_run):
     with pytest.raises(ValidationFailedError) as raised:
         validate_statistics(stats, penguin_run.schema, str(tmp_path / "anomalies"))
     assert "feature 'bill_depth_mm'" in str(raised.value) and "FLOAT_TYPE_HAS_INF" in str(raised.value)
+
+
+def _whole_number_batch(tmp_path, count):
+    """``count`` complete penguin rows without the label, bill sizes rounded to whole
+    numbers: float columns whose values in this batch are all whole."""
+    rows = [r for r in read_csv_rows(PENGUINS) if all(r.values())][:count]
+    header = [c for c in rows[0] if c != "species"]
+    for row in rows:
+        for name in ("bill_length_mm", "bill_depth_mm"):
+            row[name] = str(round(float(row[name])))
+    return write_csv(tmp_path / f"whole_{count}.csv", header, [[r[c] for c in header] for r in rows])
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_batch_of_whole_numbers_in_float_columns_passes_against_the_training_schema(tmp_path, penguin_run, count):
+    data = _whole_number_batch(tmp_path, count)
+    schema_file = layout.schema_path(penguin_run.schema)
+
+    def validated(name, **ingest_args):
+        examples, stats = str(tmp_path / f"{name}_examples"), str(tmp_path / f"{name}_stats")
+        assert ingest(data, examples, split_mode="all", **ingest_args)["split_row_counts"] == {"all": count}
+        assert generate_statistics(examples, stats)["split_row_counts"] == {"all": count}
+        return validate_statistics(stats, penguin_run.schema, str(tmp_path / f"{name}_anomalies"),
+                                   environment="SERVING", fail_on_anomalies=False)
+
+    # Typed from this batch's values alone, the bill sizes would be integers.
+    untyped = validated("untyped")
+    assert {a["feature"] for a in untyped["anomalies"] if "UNEXPECTED_DATA_TYPE" in a["kinds"]} == {
+        "bill_length_mm", "bill_depth_mm"}
+    # Typed by the schema they stay floats, and the batch is clean.
+    typed = validated("typed", schema_path=schema_file)
+    assert typed == {"anomaly_count": 0, "anomalies": [], "drift": []}
+    assert layout.split_names(str(tmp_path / "typed_anomalies")) == ["all"]
