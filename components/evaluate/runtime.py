@@ -15,6 +15,7 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError
 from components.evaluate import results
+from components.evaluate.compare import CLASS_ORDER_FREE, check_baseline, comparable_change_thresholds
 from components.evaluate.config import (
     BASELINE, CANDIDATE, MAX_SLICE_VALUES, build_eval_config, check_thresholds, default_change_thresholds, default_thresholds,
     parse_slices,
@@ -25,8 +26,6 @@ logger = logging.getLogger(__name__)
 
 EVALUATION_FILE = "evaluation.json"
 BLESSING_FILE = "blessing.json"
-# Metrics that do not depend on which class id a class has.
-CLASS_ORDER_FREE = {"example_count", "accuracy", "loss"}
 
 
 def categorical_slice_features(schema, statistics, label: str) -> List[str]:
@@ -53,63 +52,6 @@ def check_slices(slices: List[List[str]], schema) -> None:
             f"slices name feature(s) {unknown} that are not in the schema; features: {', '.join(known)}. "
             'Give feature names, or "a,b" to cross two features.'
         )
-
-
-def _signature_outputs(saved_model_pb: str) -> Dict[str, List[str]]:
-    """{signature name: [output names]} read from saved_model.pb (no graph is loaded)."""
-    import tensorflow as tf
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    saved_model = saved_model_pb2.SavedModel()
-    with tf.io.gfile.GFile(saved_model_pb, "rb") as handle:
-        saved_model.ParseFromString(handle.read())
-    signatures = saved_model.meta_graphs[0].signature_def
-    return {name: sorted(sig.outputs) for name, sig in signatures.items()}
-
-
-def _model_classes(model_uri: str) -> Optional[List[str]]:
-    """The class names an exported classifier stores (its class_names variable), or None."""
-    import tensorflow as tf
-
-    try:
-        names = tf.train.load_variable(os.path.join(model_uri, "variables", "variables"), "class_names/.ATTRIBUTES/VARIABLE_VALUE")
-    except Exception:  # not one of our classifiers, or no such variable
-        return None
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
-
-
-def check_baseline(baseline_uri: str, task_info: Dict[str, object]) -> Dict[str, object]:
-    """Check the baseline answers like the candidate; return what is known about it.
-
-    Raises ConfigurationError when it lacks the serving_default / transform_features
-    signatures, predicts another kind of output, or reads no label named like the
-    candidate's: such a model was trained for another label or task, and a serving
-    folder serves one model's signature.
-    """
-    prediction_key = "probabilities" if task_info["task"] == "classification" else "predictions"
-    outputs = _signature_outputs(os.path.join(baseline_uri, "saved_model.pb"))
-    serving, transform = outputs.get("serving_default"), outputs.get("transform_features")
-    problem = None
-    if serving is None or transform is None:
-        problem = f"it has no serving_default and transform_features signatures (it has {sorted(outputs)})"
-    elif prediction_key not in serving:
-        problem = f"its serving_default returns {serving}, not {prediction_key!r} ({task_info['task']})"
-    elif task_info["label_key"] not in transform:
-        problem = f"its transform_features outputs no {task_info['label_key']!r} (label {task_info['label']!r})"
-    if problem:
-        raise ConfigurationError(
-            f"The baseline model {baseline_uri} cannot be compared with this {task_info['task']} model of "
-            f"label {task_info['label']!r}: {problem}. Push this model to another serving_model_dir."
-        )
-    classes = _model_classes(baseline_uri) if task_info["task"] == "classification" else None
-    return {"classes": classes}
-
-
-def _comparable(change_thresholds, task_info, baseline_classes) -> Dict[str, Dict[str, float]]:
-    """Change thresholds that can be judged: class-id metrics need the same class order."""
-    if task_info["task"] != "classification" or baseline_classes == list(task_info["classes"]):
-        return change_thresholds
-    return {k: v for k, v in change_thresholds.items() if k in CLASS_ORDER_FREE}
 
 
 def _per_class(eval_result, classes) -> Dict[str, float]:
@@ -185,21 +127,19 @@ def evaluate(
     check_slices(slice_list, schema)
     thresholds = dict(thresholds or default_thresholds(task_info))
     with_baseline = bool(baseline_model_uri) and has_baseline(baseline_model_uri)
-    baseline = {"found": with_baseline, "uri": baseline_model_uri if with_baseline else "", **(baseline_info or {})}
-    baseline["found"] = with_baseline
+    baseline = {"uri": baseline_model_uri if with_baseline else "", **(baseline_info or {}), "found": with_baseline}
     change = dict(change_thresholds or default_change_thresholds(task_info, eval_examples))
+    check_thresholds(task_info, thresholds, change)  # a mistake is reported on the first run too
     notes = []
     if with_baseline:
         baseline_classes = check_baseline(baseline_model_uri, task_info)["classes"]
-        judged = _comparable(change, task_info, baseline_classes)
+        judged = comparable_change_thresholds(change, task_info, baseline_classes)
         if judged != change:
             notes.append(
                 f"the baseline's classes {baseline_classes} differ from the candidate's {classes} (or their order): "
                 f"only {sorted(CLASS_ORDER_FREE)} are compared"
             )
         change = judged
-    else:
-        check_thresholds(task_info, thresholds, change)  # a mistake is reported on the first run too
     eval_config = build_eval_config(task_info, slice_list, thresholds, change, with_baseline=with_baseline)
     if with_baseline:
         shared_model = [

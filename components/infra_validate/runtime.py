@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 from components.common import layout
 from components.common.errors import ConfigurationError
