@@ -94,6 +94,80 @@ def test_a_drifted_batch_is_stopped_by_validation_before_any_prediction(penguin_
     assert "predict" not in summary["task_seconds"] and summary["predictions"] is None
 
 
+def _tiny_batch(tmp_path, count):
+    """``count`` complete penguin rows without the label, bill sizes rounded to whole
+    numbers (float columns whose values in this batch are all whole)."""
+    rows = [row for row in read_csv_rows(PENGUINS) if all(row.values())][:count]
+    for row in rows:
+        for name in ("bill_length_mm", "bill_depth_mm"):
+            row[name] = str(round(float(row[name])))
+    return _write_without_label(tmp_path / f"batch_{count}.csv", rows)
+
+
+def _answers_by_row(model_dir, examples_uri, columns):
+    """{row key: (class, probabilities)} the SavedModel gives for every ingested example."""
+    import tensorflow as tf
+
+    files = glob.glob(os.path.join(examples_uri, "Split-*", "*.gz"))
+    records = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
+    outputs = tf.saved_model.load(model_dir).signatures["serving_default"](examples=tf.constant(records))
+    answers = {}
+    for index, record in enumerate(records):
+        features = tf.train.Example.FromString(record).features.feature
+        values = {name: getattr(f, f.WhichOneof("kind")).value[0] for name, f in features.items()}
+        values = {name: v.decode() if isinstance(v, bytes) else v for name, v in values.items()}
+        answers[row_key(values, columns)] = (outputs["classes"][index].numpy().decode(), outputs["probabilities"][index].numpy())
+    return answers
+
+
+@pytest.mark.slow
+def test_one_and_five_row_batches_are_checked_and_predicted_one_row_each(penguin_run, tmp_path):
+    from components.ingest.runtime import ingest
+    from components.predict.runtime import predict
+    from components.schema.runtime import make_schema
+    from components.statistics.runtime import generate_statistics
+    from components.validate.runtime import validate_statistics
+
+    serving, pushed = _push(penguin_run, tmp_path)
+    training_schema = os.path.join(penguin_run.schema, "schema.pbtxt")
+    for count in (1, 5):
+        data, columns = _tiny_batch(tmp_path, count)
+        run = {name: str(tmp_path / f"{name}_{count}") for name in ("examples", "statistics", "schema", "anomalies", "out")}
+        assert ingest(data, run["examples"], split_mode="all", schema_path=training_schema)["split_row_counts"] == {"all": count}
+        generate_statistics(run["examples"], run["statistics"])
+        make_schema(run["statistics"], run["schema"], curated_schema_path=training_schema)
+        assert validate_statistics(run["statistics"], run["schema"], run["anomalies"], environment="SERVING")["anomaly_count"] == 0
+        result = predict(run["examples"], run["statistics"], serving, run["out"])
+        predicted = [row for path in result["files"] for row in read_csv_rows(path)]
+        assert result["rows"] == len(predicted) == count and result["model_dir"] == pushed
+        answers = _answers_by_row(pushed, run["examples"], columns)
+        assert sorted(row_key(row, columns) for row in predicted) == sorted(answers)
+        for row in predicted:
+            predicted_class, probabilities = answers[row_key(row, columns)]
+            assert row["predicted_class"] == predicted_class
+            np.testing.assert_allclose([float(row[f"probability_{c}"]) for c in result["classes"]], probabilities, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_a_single_row_batch_runs_through_the_batch_prediction_pipeline(penguin_run, tmp_path):
+    from pipelines.cli import main
+
+    data, _ = _tiny_batch(tmp_path, 1)
+    serving, pushed = _push(penguin_run, tmp_path)
+    workdir = str(tmp_path / "work")
+    code = main([
+        "run", "batch-prediction", "--data", data, "--model", serving, "--workdir", workdir,
+        "--schema", os.path.join(penguin_run.schema, "schema.pbtxt"),
+    ])
+    with open(os.path.join(workdir, "summary.json")) as handle:
+        summary = json.load(handle)
+    assert code == 0 and summary["status"] == "succeeded", summary
+    assert summary["rows"] == {"all": 1} and summary["anomaly_count"] == 0
+    assert summary["prediction_model"] == pushed and summary["predicted_rows"] == 1
+    (path,) = glob.glob(os.path.join(summary["predictions"], "predictions-*.csv"))
+    assert len(read_csv_rows(path)) == 1
+
+
 def _cli_args(*argv):
     from pipelines.cli import build_parser
 

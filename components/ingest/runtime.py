@@ -22,7 +22,8 @@ from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.files import match_files
 from components.ingest import schema_types
-from components.ingest.cells import (  # noqa: F401 (cell_type: the typing rule, for callers)
+# FLOAT, INT and cell_type are re-exported: callers type single values as ingest does.
+from components.ingest.cells import (  # noqa: F401
     FLOAT,
     INT,
     NA_MARKERS,
