@@ -4,9 +4,9 @@ Keras' ``BackupAndRestore`` callback writes the weights (model and optimizer) an
 the epoch reached at the end of every epoch, and on the next ``fit`` restores them
 and continues from that epoch. The checkpoint lives in a stable folder keyed by a
 fingerprint of everything that determines the training — the transformed data
-(its records, not their paths, which change from run to run), the transform's
-task facts and vocabularies, the hyperparameters and the user module — so a run
-only ever resumes a checkpoint of the same training. The folder is removed once
+(a summary of its content, not its paths, which change from run to run), the
+transform's task facts and vocabularies, the hyperparameters and the user module —
+so a run only ever resumes a checkpoint of the same training. The folder is removed once
 the model is exported.
 """
 import hashlib
@@ -20,24 +20,50 @@ from components.common import layout
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_LENGTH = 16
+# Significant digits of the float sums in a split's summary: coarse enough that TFT's
+# run-to-run floating-point noise (about 1e-7 relative) almost never changes them.
+FLOAT_DIGITS = 4
 # Where an empty checkpoint_dir puts the checkpoint: inside the model output, so only a
 # retry that gets the same output folder (as Vertex AI's task retries do) resumes.
 IN_MODEL_FOLDER = "_checkpoint"
 METADATA_FILE = "training_metadata.json"  # written by keras.callbacks.BackupAndRestore
 
 
-def _records_digest(pattern: str) -> bytes:
-    """An order-independent digest of the records of gzip TFRecord files (shard order may vary)."""
+def _split_summary(pattern: str, feature_spec) -> bytes:
+    """A content summary of one transformed split that is stable from run to run.
+
+    The bytes of the records are not: Beam may order shards and protobuf maps
+    differently, and TFT's analyzers (means, variances) may differ in the last bits
+    when Beam combines in another order. So the summary holds, per feature, the
+    count of values and, exactly, the sum and sum of squares of integer features
+    (class ids, vocabulary ids, buckets); for float features, the sum of absolute
+    values and of squares to FLOAT_DIGITS significant digits.
+    """
+    import numpy as np
     import tensorflow as tf
 
     files = sorted(tf.io.gfile.glob(pattern))
-    total, count = 0, 0
+    totals = {name: [0, 0, 0] for name in sorted(feature_spec)}
     if files:
-        for batch in tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096).as_numpy_iterator():
-            for record in batch:
-                total = (total + int.from_bytes(hashlib.blake2b(record, digest_size=16).digest(), "big")) % (1 << 128)
-            count += len(batch)
-    return f"{count}:{total:x}".encode()
+        dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096)
+        for batch in dataset.map(lambda records: tf.io.parse_example(records, feature_spec)).as_numpy_iterator():
+            for name, values in batch.items():
+                values = np.asarray(values)
+                total = totals[name]
+                total[0] += int(values.size)
+                if np.issubdtype(values.dtype, np.integer):
+                    values = values.astype(object)  # exact, unbounded sums
+                    total[1] += int(values.sum())
+                    total[2] += int((values * values).sum())
+                else:
+                    values = values.astype(np.float64)
+                    total[1] += float(np.abs(values).sum())
+                    total[2] += float((values * values).sum())
+    summary = {
+        name: [count] + [v if isinstance(v, int) else f"{v:.{FLOAT_DIGITS}g}" for v in (first, second)]
+        for name, (count, first, second) in totals.items()
+    }
+    return json.dumps(summary, sort_keys=True).encode()
 
 
 def _file_bytes(path: str) -> bytes:
@@ -63,6 +89,11 @@ def training_fingerprint(
     import tensorflow as tf
     import tensorflow_transform as tft
 
+    feature_spec = {
+        name: spec
+        for name, spec in tft.TFTransformOutput(transform_graph_uri).transformed_feature_spec().items()
+        if isinstance(spec, tf.io.FixedLenFeature) and spec.dtype != tf.string
+    }
     digest = hashlib.sha256()
     settings = {k: v for k, v in hyperparameters.items() if k != "epochs"}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
@@ -75,7 +106,7 @@ def training_fingerprint(
         digest.update(_file_bytes(os.path.join(assets, name)))
     for split in layout.SPLITS:
         digest.update(split.encode())
-        digest.update(_records_digest(layout.examples_pattern(transformed_examples_uri, split)))
+        digest.update(_split_summary(layout.examples_pattern(transformed_examples_uri, split), feature_spec))
     return digest.hexdigest()[:FINGERPRINT_LENGTH]
 
 

@@ -34,16 +34,24 @@ def transform(
       label: The label column.
       task: auto (a string label, or an integer label spanning at most 10 values, is
         classification; otherwise regression), classification or regression.
-      module_file: Optional Python file (local or gs://) defining preprocessing_fn(inputs).
-        The default z-scores numeric features (missing values imputed with the mean)
-        and maps strings through vocabularies with an out-of-vocabulary bucket.
+      module_file: Optional user module (local or gs://); its preprocessing_fn(inputs),
+        when defined, replaces the default, which z-scores numeric features (missing
+        values imputed with the mean) and maps strings through vocabularies with an
+        out-of-vocabulary bucket. The same file may define build_model for train.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:
-      ConfigurationError: The task is unknown, the module file is missing or lacks
-        preprocessing_fn, or the label is not output as <label>_xf.
+      ConfigurationError: The task is unknown; the module file is missing, fails to
+        import, defines neither contract function or one with other parameters, or its
+        preprocessing_fn fails on the raw features (checked before Beam starts, naming
+        the module's line); or the label is not output as <label>_xf.
       DataError: A classification label has a single class.
     """
+    import logging
+
+    # INFO progress (device, checkpoint resumed, ...) even where the root logger was
+    # already set up at WARNING (a task forked from the local warm worker).
+    logging.getLogger("components.transform").setLevel(logging.INFO)
     from components.transform.runtime import transform as run_transform
 
     result = run_transform(
