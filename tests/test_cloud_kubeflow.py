@@ -34,10 +34,12 @@ def test_run_carries_template_parameters_and_settings(fake_kubeflow):
     assert result["id"] in fake_kubeflow.runs
 
 
-def test_dry_run_matches_what_the_client_sends(fake_kubeflow):
-    planned = kubeflow.submit("training", PARAMETERS, host=fake_kubeflow.url, run_name="r", enable_caching=False, dry_run=True)
+def test_dry_run_matches_what_the_client_sends(fake_kubeflow, tmp_path):
+    template = tmp_path / "training.yaml"  # a private copy: compiled/ may be regenerated meanwhile
+    template.write_text(open(f"{REPO_ROOT}/compiled/training.yaml").read())
+    planned = kubeflow.submit(str(template), PARAMETERS, host=fake_kubeflow.url, run_name="r", enable_caching=False, dry_run=True)
     assert fake_kubeflow.requests == []
-    kubeflow.submit("training", PARAMETERS, host=fake_kubeflow.url, run_name="r", enable_caching=False)
+    kubeflow.submit(str(template), PARAMETERS, host=fake_kubeflow.url, run_name="r", enable_caching=False)
     [run] = fake_kubeflow.calls("POST", "/apis/v2beta1/runs")
     for key, value in planned["request"].items():
         assert run.body[key] == value, key

@@ -28,6 +28,11 @@ def settings_for(fake, **overrides):
     return vertex.VertexSettings(**values)
 
 
+def compiled_text(name):
+    with open(f"{REPO_ROOT}/compiled/{name}.yaml") as handle:
+        return handle.read()
+
+
 def compiled_spec(name):
     with open(f"{REPO_ROOT}/compiled/{name}.yaml") as handle:
         return yaml.safe_load(handle)
@@ -61,11 +66,13 @@ def test_submit_sends_the_template_parameters_and_settings(fake_vertex):
     assert not [r for r in fake_vertex.requests if r.status == 404 and "/storage/" not in r.path]
 
 
-def test_dry_run_returns_the_same_request_and_sends_nothing(fake_vertex):
+def test_dry_run_returns_the_same_request_and_sends_nothing(fake_vertex, tmp_path):
+    template = tmp_path / "training.yaml"  # a private copy: compiled/ may be regenerated meanwhile
+    template.write_text(compiled_text("training"))
     settings = settings_for(fake_vertex)
-    planned = vertex.submit("training", PARAMETERS, settings, job_id="penguins-2", dry_run=True)
+    planned = vertex.submit(str(template), PARAMETERS, settings, job_id="penguins-2", dry_run=True)
     assert fake_vertex.requests == []
-    vertex.submit("training", PARAMETERS, settings, job_id="penguins-2")
+    vertex.submit(str(template), PARAMETERS, settings, job_id="penguins-2")
     [create] = fake_vertex.calls("POST", r".*/pipelineJobs")
     assert planned["request"] == create.body
 
