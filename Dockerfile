@@ -7,26 +7,25 @@
 # with Python 3.11 (containers/build_base.sh makes kfp-tf-base:bookworm with
 # debootstrap; any Debian 12 image with python3 and python3-venv does), and the
 # Python packages come from a wheelhouse the host downloaded with the same lock
-# (containers/build_wheelhouse.sh). One definition for both variants: LOCK and
-# WHEELHOUSE choose the CPU set (requirements/runtime.lock) or the GPU set
-# (requirements/gpu.lock).
+# (containers/build_wheelhouse.sh). One definition for both variants: WHEELHOUSE
+# chooses the CPU set (wheelhouse/cpu, from requirements/runtime.lock) or the GPU
+# set (wheelhouse/gpu, from requirements/gpu.lock).
 ARG BASE_IMAGE=kfp-tf-base:bookworm
 
 # --- build: a venv with the locked stack and this package, bytecode compiled ---
 FROM ${BASE_IMAGE} AS build
-ARG LOCK=requirements/runtime.lock
 ARG WHEELHOUSE=wheelhouse/cpu
+# The wheels, requirements.txt (the lock's pins) and build-tools.txt (uv, setuptools),
+# as containers/build_wheelhouse.sh wrote them.
 COPY ${WHEELHOUSE}/ /wheelhouse/
-COPY containers/build-tools.txt /src/containers/build-tools.txt
 RUN python3 -m venv /opt/tools \
- && /opt/tools/bin/pip install --quiet --no-index --find-links /wheelhouse -r /src/containers/build-tools.txt
+ && /opt/tools/bin/pip install --quiet --no-index --find-links /wheelhouse -r /wheelhouse/build-tools.txt
 ENV UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never
-COPY ${LOCK} /src/requirements.lock
 # --compile-bytecode: the image is read-only to its user and PYTHONDONTWRITEBYTECODE
 # is set, so .pyc files must be made here (TensorFlow imports 2.4x faster with them).
 RUN /opt/tools/bin/uv venv --quiet --python /usr/bin/python3 /opt/venv \
  && /opt/tools/bin/uv pip install --quiet --python /opt/venv/bin/python --compile-bytecode \
-        --no-index --find-links /wheelhouse -r /src/requirements.lock
+        --no-index --find-links /wheelhouse -r /wheelhouse/requirements.txt
 # This package apart from its dependencies (/opt/package, on PYTHONPATH), so that a
 # change of the source rebuilds and copies a few hundred kilobytes, not the venv.
 COPY pyproject.toml README.md /src/

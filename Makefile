@@ -83,6 +83,10 @@ GPU_LOCK := requirements/gpu.lock
 dockerd: ## start Docker's daemon (Debian's docker.io) unless one is running
 	containers/start_dockerd.sh
 
+.PHONY: dockerd-stop
+dockerd-stop: ## stop the daemon `make dockerd` started (not one started otherwise)
+	containers/stop_dockerd.sh
+
 .PHONY: base-image
 base-image: dockerd
 	@if [[ "$(BASE_IMAGE)" == kfp-tf-base:* ]]; then containers/build_base.sh $(BASE_IMAGE); fi
