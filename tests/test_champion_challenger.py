@@ -57,7 +57,7 @@ def test_a_candidate_as_good_as_the_baseline_is_blessed(tmp_path, penguin_run):
     assert result["blessed"] is True
     assert result["overall"]["accuracy"] == result["baseline_overall"]["accuracy"]
     assert "no worse than the baseline (version 1700000000)" in result["reasons"][1]
-    assert "loss may grow by at most 0 of the baseline's value" in result["reasons"][1]
+    assert "loss may grow by at most 0 % of the baseline's value" in result["reasons"][1]
     assert list(result["slices"]) == ["Overall", "island=Biscoe", "island=Dream", "island=Torgersen"]
 
 

@@ -145,14 +145,17 @@ def _bounds_text(bounds: Dict[str, float]) -> str:
 
 
 def change_text(change: Dict[str, float]) -> str:
-    """{"max_drop": 0.01} -> 'may drop by at most 0.01' (and the other forms)."""
+    """{"max_drop": 0.01} -> 'may drop by at most 0.01'; {"max_relative_increase": 0.05} ->
+    'may grow by at most 5 % of the baseline's value'."""
     words = {
         "max_drop": "may drop by at most {:.4g}",
         "max_increase": "may grow by at most {:.4g}",
-        "max_relative_drop": "may drop by at most {:.4g} of the baseline's value",
-        "max_relative_increase": "may grow by at most {:.4g} of the baseline's value",
+        "max_relative_drop": "may drop by at most {:.4g} % of the baseline's value",
+        "max_relative_increase": "may grow by at most {:.4g} % of the baseline's value",
     }
-    return " and ".join(words[key].format(float(value)) for key, value in change.items())
+    return " and ".join(
+        words[key].format(float(value) * (100 if "relative" in key else 1)) for key, value in change.items()
+    )
 
 
 def failure_reasons(
