@@ -105,3 +105,46 @@ def test_bad_settings_are_a_clear_error(tmp_path, penguin_run):
     with pytest.raises(ConfigurationError, match="No eval examples"):
         infra_validate(penguin_run.model, str(tmp_path), penguin_run.transform_graph, str(tmp_path / "i"))
     assert not os.path.exists(tmp_path / "i")
+
+
+@pytest.mark.slow
+def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, penguin_run):
+    """infra_validate and push as kfp.local runs them (a task process each), on imported artifacts."""
+    from kfp import dsl
+    from kfp.dsl import Artifact, Dataset, Model
+
+    from components.catalog import infra_validate as infra_validate_component
+    from components.catalog import push as push_component
+    from components.evaluate.runtime import write_blessing
+    from pipelines.local_run import run_locally
+
+    @dsl.pipeline(name="infra-gate")
+    def infra_gate(model_uri: str, examples_uri: str, transform_graph_uri: str, blessing_uri: str, serving_model_dir: str):
+        model = dsl.importer(artifact_uri=model_uri, artifact_class=Model)
+        examples = dsl.importer(artifact_uri=examples_uri, artifact_class=Dataset)
+        transform_graph = dsl.importer(artifact_uri=transform_graph_uri, artifact_class=Artifact)
+        blessing = dsl.importer(artifact_uri=blessing_uri, artifact_class=Artifact)
+        check = infra_validate_component(
+            model=model.output, examples=examples.output, transform_graph=transform_graph.output, num_examples=20
+        )
+        push_component(
+            model=model.output, blessing=blessing.output, infra_blessing=check.outputs["infra_blessing"],
+            serving_model_dir=serving_model_dir,
+        )
+
+    write_blessing(str(tmp_path / "blessing"), True, ["passes every threshold"])  # evaluate said yes
+    serving = tmp_path / "serving"
+    arguments = {
+        "model_uri": _save_model(tmp_path / "nan_model", _nan_probabilities),
+        "examples_uri": penguin_run.examples,
+        "transform_graph_uri": penguin_run.transform_graph,
+        "blessing_uri": str(tmp_path / "blessing"),
+        "serving_model_dir": str(serving),
+    }
+    summary = run_locally(infra_gate, arguments, str(tmp_path / "run"))
+
+    assert summary["status"] == "succeeded", summary  # a failed check blocks the push, not the run
+    assert summary["infra_blessed"] is False
+    assert summary["infra_reasons"] == ["canary batch 0 (16 examples): probabilities are NaN or infinite for 16 of 16 examples (rows [0, 1, 2, 3, 4])"]
+    assert summary["pushed_model"] is None and not serving.exists()
+    assert summary["push_reason"] == "infra validation failed: " + summary["infra_reasons"][0]
