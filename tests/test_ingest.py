@@ -228,6 +228,15 @@ def test_parquet_and_tfrecord_inputs_are_typed_by_the_schema(tmp_path):
     assert sorted(e.features.feature["x"].float_list.value[0] for e in examples) == [1.0, 2.0, 3.0]
     assert sorted(e.features.feature["n"].int64_list.value[0] for e in examples) == [1, 2, 3]
 
+    import tensorflow as tf
+
+    bad_record = tf.train.Example(features=tf.train.Features(feature={
+        "n": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"seven"]))}))
+    with tf.io.TFRecordWriter(str(tmp_path / "bad.tfrecord")) as writer:
+        writer.write(bad_record.SerializeToString())
+    with pytest.raises(DataError, match=r"bad.tfrecord: column 'n' is INT \(whole number\) in the schema .* the value b'seven'"):
+        ingest(str(tmp_path / "bad.tfrecord"), str(tmp_path / "bad_tfr"), split_mode="all", schema_path=schema)
+
     pq.write_table(pa.table({"x": ["1.5", "lots"], "n": [1, 2]}), tmp_path / "bad.parquet")
     with pytest.raises(DataError, match=r"bad.parquet: column 'x' is FLOAT \(number\) in the schema .* the value 'lots'"):
         ingest(str(tmp_path / "bad.parquet"), str(tmp_path / "bad"), split_mode="all", schema_path=schema)
