@@ -161,3 +161,23 @@ def test_failing_preprocessing_fn_stops_transform_before_beam(tmp_path, penguin_
             str(tmp_path / "transformed"), "species", module_file=module,
         )
     assert not os.path.exists(tmp_path / "transformed") and not os.path.exists(tmp_path / "graph")
+
+
+def test_module_from_a_remote_filesystem_is_copied_and_imported():
+    """gs:// goes through tf.io.gfile like any remote scheme; TensorFlow's in-memory ram://
+    filesystem stands in for it here (no bucket is reachable from the tests)."""
+    import tensorflow as tf
+
+    remote = "ram://modules/remote_module.py"
+    with tf.io.gfile.GFile(remote, "w") as handle:
+        handle.write("def preprocessing_fn(inputs):\n    return {'y_xf': inputs['missing']}\n")
+    module = load_user_module(remote)
+    assert module.path == remote and module.local_path != remote and os.path.exists(module.local_path)
+    assert module.preprocessing_fn is not None and module.build_model is None
+    from components.common.user_module import user_code_error
+
+    try:
+        module.preprocessing_fn({})
+    except KeyError as error:
+        message = str(user_code_error(module, "preprocessing_fn", error))
+    assert remote in message and "line 2 (return {'y_xf': inputs['missing']})" in message

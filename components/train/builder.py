@@ -24,7 +24,7 @@ def compile_for_task(model, task: Dict[str, object], learning_rate: float) -> No
 
 
 def _builder_name(module: Optional[UserModule]) -> str:
-    return f"{BUILD_MODEL}() of module file {module.path!r}" if module else "the default model builder"
+    return f"{BUILD_MODEL}() in module file {module.path!r}" if module else "the default model builder"
 
 
 def check_outputs(outputs, task: Dict[str, object], batch_size: int, where: str) -> None:
@@ -33,25 +33,25 @@ def check_outputs(outputs, task: Dict[str, object], batch_size: int, where: str)
 
     if isinstance(outputs, (dict, list, tuple)):
         raise ConfigurationError(
-            f"The model of {where} returns a {type(outputs).__name__}; it must return one tensor. {CONTRACT_HINT}"
+            f"The model from {where} returns a {type(outputs).__name__}; it must return one tensor. {CONTRACT_HINT}"
         )
     values = np.asarray(outputs)
     if task["task"] == CLASSIFICATION:
         classes = len(task["classes"])
         if values.shape != (batch_size, classes):
             raise ConfigurationError(
-                f"The model of {where} outputs shape {list(values.shape)} for a batch of {batch_size}; "
+                f"The model from {where} outputs shape {list(values.shape)} for a batch of {batch_size}; "
                 f"classification needs [batch, {classes}] class probabilities (one per class of "
                 f"{task['classes']}). {CONTRACT_HINT}"
             )
         if values.min() < -1e-6 or not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
             raise ConfigurationError(
-                f"The model of {where} does not output probabilities (rows must be non-negative and sum "
+                f"The model from {where} does not output probabilities (rows must be non-negative and sum "
                 f"to 1): end it with a softmax layer. {CONTRACT_HINT}"
             )
     elif values.shape not in ((batch_size,), (batch_size, 1)):
         raise ConfigurationError(
-            f"The model of {where} outputs shape {list(values.shape)} for a batch of {batch_size}; "
+            f"The model from {where} outputs shape {list(values.shape)} for a batch of {batch_size}; "
             f"regression needs [batch, 1] predictions in the label's units. {CONTRACT_HINT}"
         )
 
@@ -95,7 +95,7 @@ def make_model(
     except Exception as error:
         names = ", ".join(f"{f.name} ({f.dtype}{list(f.shape)})" for f in features)
         raise ConfigurationError(
-            f"The model of {where} cannot be called on the transformed features: {type(error).__name__}: "
+            f"The model from {where} cannot be called on the transformed features: {type(error).__name__}: "
             f"{str(error).splitlines()[0] if str(error) else ''}. It is called on a dict of {names}. "
             f"{CONTRACT_HINT}"
         ) from error
