@@ -1,7 +1,13 @@
 """baseline: the newest complete version in the serving folder, found by listing it."""
 import os
 
-from components.baseline.runtime import NO_BASELINE_FILE, has_baseline, latest_pushed_model, write_no_baseline
+from components.baseline.runtime import (
+    NO_BASELINE_FILE,
+    has_baseline,
+    latest_pushed_model,
+    resolve_baseline,
+    write_no_baseline,
+)
 
 
 def _version(serving, name, complete=True):
@@ -45,3 +51,17 @@ def test_newest_complete_version_wins_and_nothing_is_touched(tmp_path):
     assert found == {"version": 250, "uri": str(newest_complete)}
     assert has_baseline(found["uri"]) is True
     assert _listing(serving) == before
+
+
+def test_the_model_is_read_from_the_artifact_or_else_from_its_recorded_uri(tmp_path):
+    version = _version(tmp_path / "serving", "7")
+    # The backend honoured the URI: the artifact is the version folder.
+    assert resolve_baseline(str(version), {"found": True, "uri": str(version)}) == str(version)
+    # It did not: the artifact is an empty folder, the metadata still says where the model is.
+    empty = tmp_path / "artifact"
+    empty.mkdir()
+    assert resolve_baseline(str(empty), {"found": True, "uri": str(version)}) == str(version)
+    # No baseline, or a recorded folder that no longer holds a model.
+    write_no_baseline(str(tmp_path / "none"), str(tmp_path / "serving"))
+    assert resolve_baseline(str(tmp_path / "none"), {"found": False, "uri": ""}) == ""
+    assert resolve_baseline(str(empty), {"found": True, "uri": str(tmp_path / "gone")}) == ""

@@ -60,6 +60,24 @@ def write_no_baseline(artifact_path: str, serving_model_dir: str) -> None:
         handle.write(f"No model version with a {SAVED_MODEL_FILE} under {serving_model_dir or '(no folder given)'}.\n")
 
 
+def resolve_baseline(artifact_path: str, metadata: Dict[str, object]) -> str:
+    """Where the baseline model is read from, given the baseline artifact a task received.
+
+    Normally the artifact itself is the model (``baseline`` points its URI at the
+    version folder). A backend that does not honour a changed output URI hands on
+    the artifact's own (empty) folder instead; then the ``uri`` its metadata
+    records is used, so the comparison is never skipped silently. Returns ``""``
+    when there is no baseline.
+    """
+    if has_baseline(artifact_path):
+        return artifact_path
+    uri = str(metadata.get("uri") or "")
+    if metadata.get("found") and uri and has_baseline(uri):
+        logger.info("The baseline artifact holds no model; reading it from its recorded uri %s.", uri)
+        return uri
+    return ""
+
+
 def has_baseline(model_path: str) -> bool:
     """Whether a baseline artifact folder holds a model (and not the NO_BASELINE marker)."""
     return bool(model_path) and _exists(os.path.join(model_path, SAVED_MODEL_FILE)) and not _exists(

@@ -73,6 +73,7 @@ def evaluate(
         names a feature the schema lacks, or the baseline predicts another label
         or task.
     """
+    from components.baseline.runtime import resolve_baseline
     from components.evaluate.runtime import evaluate as run_evaluate
 
     result = run_evaluate(
@@ -87,7 +88,7 @@ def evaluate(
         slices=slices,
         report_path=evaluation_report.path,
         beam_pipeline_args=beam_pipeline_args,
-        baseline_model_uri=baseline_model.path,
+        baseline_model_uri=resolve_baseline(baseline_model.path, baseline_model.metadata),
         change_thresholds=change_thresholds,
         baseline_info={
             # Metadata numbers come back as floats: version 17.0 -> 17.
