@@ -14,11 +14,14 @@ the image (``make image``).
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_ORCHESTRATOR_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ - [A-Z]+ - |^\[kfp-tf\]|^\s*Found image ")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
@@ -33,7 +36,7 @@ class _StampedLines:
         self._pending += text
         while "\n" in self._pending:
             line, self._pending = self._pending.split("\n", 1)
-            self.lines.append((time.monotonic(), line))
+            self.lines.append((time.monotonic(), _ANSI.sub("", line)))
         return len(text)
 
     def flush(self):
@@ -44,7 +47,8 @@ class _StampedLines:
 
 
 def first_line_delays(lines, start_marker):
-    """Seconds from each task's ``start_marker`` line to the next line that is not kfp's own."""
+    """Seconds from each task's ``start_marker`` line to the task's first own line
+    (kfp's executor, inside the task, announcing the component it loads)."""
     delays, task, since = {}, None, None
     for when, line in lines:
         if "Executing task '" in line:
@@ -56,7 +60,7 @@ def first_line_delays(lines, start_marker):
         if since is None and start_marker in line:
             since = when
             continue
-        if since is not None and line.strip() and task not in delays and not line.lstrip().startswith("[kfp-tf]"):
+        if since is not None and line.strip() and task not in delays and not _ORCHESTRATOR_LINE.search(line):
             delays[task] = round(when - since, 2)
     return delays
 
