@@ -5,9 +5,9 @@ the epoch reached at the end of every epoch, and on the next ``fit`` restores th
 and continues from that epoch. The checkpoint lives in a stable folder keyed by a
 fingerprint of everything that determines the training — the transformed data
 (a summary of its content, not its paths, which change from run to run), the
-transform's task facts and vocabularies, the hyperparameters and the user module —
-so a run only ever resumes a checkpoint of the same training. The folder is removed once
-the model is exported.
+transform's task facts and vocabularies, the hyperparameters, the user module and
+this package's version — so a run only ever resumes a checkpoint of the same
+training. The folder is removed once the model is exported.
 """
 import hashlib
 import json
@@ -94,7 +94,10 @@ def training_fingerprint(
         for name, spec in tft.TFTransformOutput(transform_graph_uri).transformed_feature_spec().items()
         if isinstance(spec, tf.io.FixedLenFeature) and spec.dtype != tf.string
     }
+    from components.version import __version__
+
     digest = hashlib.sha256()
+    digest.update(__version__.encode())  # the default model may change between versions
     settings = {k: v for k, v in hyperparameters.items() if k != "epochs"}
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     digest.update(module_source.encode())
