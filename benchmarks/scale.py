@@ -150,6 +150,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of each side, alternating which goes first; the fastest is reported")
     parser.add_argument("--keep", metavar="DIR", help="write the data and artifacts here and keep them (for profiling)")
+    parser.add_argument("--results", default=RESULTS, help="where to write the JSON (default: %(default)s)")
     args = parser.parse_args(argv)
 
     work = args.keep or tempfile.mkdtemp(prefix="kfp-tf-scale-")
@@ -169,11 +170,11 @@ def main(argv=None):
         "target_ratio": TARGET_RATIO,
         "steps": steps,
     }
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as handle:
+    os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+    with open(args.results, "w") as handle:
         json.dump(report, handle, indent=2)
     print_table(report)
-    print(f"written to {os.path.relpath(RESULTS, REPO_ROOT)}")
+    print(f"written to {args.results}")
 
 
 if __name__ == "__main__":
