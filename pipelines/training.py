@@ -58,6 +58,7 @@ def training(
     thresholds: Dict[str, Dict[str, float]] = {},
     change_thresholds: Dict[str, Dict[str, float]] = {},
     slices: List[str] = [],
+    baseline_vertex_model: str = "",
     beam_pipeline_args: List[str] = [],
 ):
     """Train on tabular data to predict a label; push the model only if it is blessed.
@@ -103,6 +104,9 @@ def training(
         used on the first run (no baseline).
       slices: Features to report metrics per value of ("a,b" crosses two); empty
         means every categorical feature.
+      baseline_vertex_model: A Vertex AI Model Registry model
+        (projects/P/locations/L/models/M): its default version is the baseline
+        instead of the newest version in serving_model_dir; empty: the serving folder.
       beam_pipeline_args: Extra Apache Beam flags for the Beam steps.
     """
     ingest_task = ingest(
@@ -157,7 +161,9 @@ def training(
     train_task.set_cpu_limit(train_cpu_limit).set_memory_limit(train_memory_limit)
     train_task.set_accelerator_type(train_accelerator_type).set_accelerator_limit(train_accelerator_count)
     # Never cached: the same serving folder holds a newer version after each push.
-    baseline_task = baseline(serving_model_dir=serving_model_dir).set_caching_options(False)
+    baseline_task = baseline(
+        serving_model_dir=serving_model_dir, vertex_parent_model=baseline_vertex_model
+    ).set_caching_options(False)
     evaluate_task = evaluate(
         model=train_task.outputs["model"],
         baseline_model=baseline_task.outputs["baseline_model"],

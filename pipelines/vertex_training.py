@@ -3,7 +3,7 @@
 The training DAG is not copied: ``training``'s own function lays its tasks out in
 this pipeline (calling a ``@dsl.pipeline``'s ``pipeline_func`` inside another
 pipeline adds its tasks inline), then ``vertex_push`` takes the train task's
-model and the evaluate task's blessing. A nested sub-pipeline would hide those
+model and the evaluate and infra-validate tasks' blessings. A nested sub-pipeline would hide those
 two outputs unless ``training`` returned them, and it stays unchanged for the
 local runner. The parameters are ``training``'s, followed by the Model Registry
 ones (``VERTEX_PARAMETERS``), so a parameter added to ``training`` appears here
@@ -79,6 +79,7 @@ def _vertex_training(*arguments):
     vertex_push(
         model=tasks["train"].outputs["model"],
         blessing=tasks["evaluate"].outputs["blessing"],
+        infra_blessing=tasks["infra-validate"].outputs["infra_blessing"],
         project=values["project"],
         location=values["location"],
         model_display_name=values["model_display_name"],

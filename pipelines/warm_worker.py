@@ -13,6 +13,7 @@ is safe. Tasks are served one at a time, as kfp's local runner runs them.
 ``WarmWorker`` starts and stops it; ``pipelines.warm_client`` talks to it.
 """
 import json
+import logging
 import os
 import runpy
 import socket
@@ -74,6 +75,10 @@ def serve(socket_path: str) -> None:
     os.environ["_KFP_RUNTIME"] = "true"  # kfp's runtime mode, as in a task container
     for module in PRELOAD:
         __import__(module)
+    # Importing TFMA installs a root log handler at WARNING; a task container starts
+    # without one, and kfp's executor then logs at INFO. Start the children the same way.
+    logging.root.handlers.clear()
+    logging.root.setLevel(logging.WARNING)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path + ".tmp")
     os.rename(socket_path + ".tmp", socket_path)  # clients see the socket only when ready

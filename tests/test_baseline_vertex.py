@@ -34,3 +34,14 @@ def test_the_default_version_is_the_baseline_not_the_newest(fake_vertex):
 def test_a_parent_that_does_not_exist_yet_means_no_baseline(fake_vertex):
     assert _default_version(fake_vertex, "projects/my-project/locations/europe-west4/models/123") is None
     assert fake_vertex.models == {}
+
+
+def test_a_full_resource_name_needs_no_project_or_location(fake_vertex):
+    champion = _push(fake_vertex, "gs://bucket/root/train/model-1", blessed=True)
+    parent = champion["model"]
+    assert parent.startswith("projects/my-project/locations/europe-west4/models/")
+
+    found = vertex_default_version(parent, project="", location="", api_endpoint=fake_vertex.url,
+                                   credentials=AnonymousCredentials())
+
+    assert found["uri"] == "gs://bucket/root/train/model-1"

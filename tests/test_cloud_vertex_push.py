@@ -117,6 +117,7 @@ def test_compiled_outputs_are_typed_for_vertex_lineage():
     push_task = pipeline["root"]["dag"]["tasks"]["vertex-push"]
     assert push_task["inputs"]["artifacts"]["model"]["taskOutputArtifact"] == {"outputArtifactKey": "model", "producerTask": "train"}
     assert push_task["inputs"]["artifacts"]["blessing"]["taskOutputArtifact"]["producerTask"] == "evaluate"
+    assert push_task["inputs"]["artifacts"]["infra_blessing"]["taskOutputArtifact"]["producerTask"] == "infra-validate"
 
 
 def test_the_component_runs_under_kfp_local_and_refuses_a_local_model(tmp_path, capfd):
@@ -126,17 +127,21 @@ def test_the_component_runs_under_kfp_local_and_refuses_a_local_model(tmp_path, 
 
     from components.catalog import vertex_push
 
-    model, blessing = tmp_path / "model", tmp_path / "blessing"
+    model, blessing, infra_blessing = tmp_path / "model", tmp_path / "blessing", tmp_path / "infra_blessing"
     model.mkdir()
     (model / "saved_model.pb").write_bytes(b"graph")
     blessing.mkdir()
     (blessing / "BLESSED").write_text("")
+    infra_blessing.mkdir()
+    (infra_blessing / "INFRA_BLESSED").write_text("")
 
     @dsl.pipeline(name="vertex-push-locally")
     def push_locally():
         imported_model = dsl.importer(artifact_uri=str(model), artifact_class=Model)
         imported_blessing = dsl.importer(artifact_uri=str(blessing), artifact_class=Artifact)
-        vertex_push(model=imported_model.output, blessing=imported_blessing.output, project="my-project",
+        imported_infra = dsl.importer(artifact_uri=str(infra_blessing), artifact_class=Artifact)
+        vertex_push(model=imported_model.output, blessing=imported_blessing.output,
+                    infra_blessing=imported_infra.output, project="my-project",
                     location="us-central1", model_display_name="penguins")
 
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "root"), raise_on_error=True)

@@ -16,6 +16,7 @@ candidate on value thresholds alone.
 """
 import logging
 import os
+import re
 from typing import Dict, Optional
 
 from components.push.runtime import existing_versions
@@ -93,7 +94,8 @@ def vertex_default_version(
     Args:
       parent_model: the parent model's resource name or id (what ``vertex_push``
         adds versions to; its default version is the last blessed one).
-      project, location: where the registry is.
+      project, location: where the registry is (taken from a full resource name
+        when empty).
       api_endpoint, credentials: for tests against a loopback fake; None in the cloud.
 
     Returns:
@@ -108,6 +110,9 @@ def vertex_default_version(
     from components.common.errors import ConfigurationError
     from components.vertex_push.runtime import _aiplatform
 
+    named = re.match(r"projects/([^/]+)/locations/([^/]+)/models/", parent_model)
+    if named:  # a full resource name says where the registry is
+        project, location = project or named.group(1), location or named.group(2)
     aiplatform = _aiplatform(project, location, api_endpoint, credentials)
     try:
         model = aiplatform.Model(parent_model)

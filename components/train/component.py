@@ -59,11 +59,6 @@ def train(
         the contract (missing, fails to import, wrong signature, a builder that does
         not return a keras.Model with the task's output shape), before training.
     """
-    import logging
-
-    # INFO progress (device, checkpoint resumed, ...) even where the root logger was
-    # already set up at WARNING (a task forked from the local warm worker).
-    logging.getLogger("components.train").setLevel(logging.INFO)
     from components.train.runtime import train as run_train
 
     result = run_train(

@@ -8,6 +8,7 @@ TensorBoard logs, and spreads over the GPUs present.
 """
 import json
 import logging
+import math
 import os
 from typing import Dict, Optional, Sequence
 
@@ -169,6 +170,15 @@ def train(
         last = {name: float(values[-1]) for name, values in history.history.items()}
     else:  # the checkpoint already held every epoch: report the restored model's eval metrics
         last = {f"val_{k}": float(v) for k, v in model.evaluate(eval_data, return_dict=True, verbose=0).items()}
+    diverged = sorted(name for name, value in last.items() if not math.isfinite(value))
+    if diverged:
+        logger.warning(
+            "Training diverged: %s ended NaN or infinite. The model is exported but will not "
+            "pass evaluation or infra validation; lower learning_rate or check the features' scale.",
+            ", ".join(diverged),
+        )
+    # NaN is not JSON (nor KFP metadata): a diverged metric is recorded as null.
+    last = {name: (value if math.isfinite(value) else None) for name, value in last.items()}
     result = {
         "task": task_info["task"],
         "epochs": (resumed_from or 0) + epochs_run,

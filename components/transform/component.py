@@ -47,11 +47,6 @@ def transform(
         the module's line); or the label is not output as <label>_xf.
       DataError: A classification label has a single class.
     """
-    import logging
-
-    # INFO progress (device, checkpoint resumed, ...) even where the root logger was
-    # already set up at WARNING (a task forked from the local warm worker).
-    logging.getLogger("components.transform").setLevel(logging.INFO)
     from components.transform.runtime import transform as run_transform
 
     result = run_transform(

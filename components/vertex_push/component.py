@@ -12,6 +12,7 @@ from components.vertex_push.artifacts import VertexEndpoint, VertexModel
 def vertex_push(
     model: Input[Model],
     blessing: Input[Artifact],
+    infra_blessing: Input[Artifact],
     vertex_model: Output[VertexModel],
     vertex_endpoint: Output[VertexEndpoint],
     project: str,
@@ -42,6 +43,8 @@ def vertex_push(
         Pipelines (gs:// pipeline root) its URI is gs://..., and the /gcs/ mount
         path maps to gs://. A local path (kfp.local) is refused.
       blessing: The blessing from evaluate.
+      infra_blessing: The infra blessing from infra_validate. The model counts as
+        blessed (champion) only when both blessings are positive.
       vertex_model: Output. google.VertexModel; metadata resourceName is
         <model>@<version>, the URI its REST address; uploaded/is_default_version/
         aliases in metadata.
@@ -70,15 +73,13 @@ def vertex_push(
       ConfigurationError: the model is not in Cloud Storage, an alias or the traffic
         share is invalid, or parent_model does not exist.
     """
-    import os
-
-    from components.common import layout
+    from components.push.runtime import push_decision
     from components.vertex_push.artifacts import VERTEX_API
     from components.vertex_push.runtime import push_to_vertex
 
-    blessed = os.path.exists(os.path.join(blessing.path, layout.BLESSED_FILE)) and not os.path.exists(
-        os.path.join(blessing.path, layout.NOT_BLESSED_FILE)
-    )
+    blessed, blocked_by = push_decision(blessing.path, infra_blessing.path)
+    if blocked_by:
+        print("Not the champion: " + "; ".join(blocked_by))
     result = push_to_vertex(
         model.uri, blessed, project=project, location=location, model_display_name=model_display_name,
         parent_model=parent_model, version_aliases=version_aliases, champion_alias=champion_alias, labels=labels,
