@@ -151,7 +151,7 @@ def _run(args) -> int:
 def _compile(args) -> int:
     from pipelines.compile import compile_all
 
-    for path in compile_all(args.output_dir, image=args.image):
+    for path in compile_all(args.output_dir, image=args.image, train_image=args.train_image):
         print(path)
     return 0
 
@@ -228,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp = commands.add_parser("compile", help="compile every pipeline and component to KFP IR YAML")
     comp.add_argument("--output-dir", default=DEFAULT_OUTPUT_DIR)
     comp.add_argument("--image", help="component image URI to compile against (default: the package's)")
+    comp.add_argument(
+        "--train-image",
+        help="image of the train task only, e.g. the GPU variant (make image-gpu); default: --image",
+    )
     comp.set_defaults(handler=_compile)
 
     schema = commands.add_parser("schema", help="work with schemas")

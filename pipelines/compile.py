@@ -2,7 +2,8 @@
 
 ``compile_all()`` writes ``compiled/<pipeline>.yaml`` and
 ``compiled/components/<component>.yaml``. The image of every executor can be
-replaced at compile time (``image=``), for example by the digest CI just pushed.
+replaced at compile time (``image=``), for example by the digest CI just pushed,
+and the train task's alone (``train_image=``), for example by the GPU variant.
 """
 import os
 import tempfile
@@ -19,39 +20,56 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUTPUT_DIR = os.path.join(REPO_ROOT, "compiled")
 
 
-def replace_image(document: Dict, image: str) -> int:
-    """Point every executor that uses the default component image at ``image``."""
+# The executor of the train task in every pipeline and in train's own component YAML.
+TRAIN_EXECUTOR = "exec-train"
+
+
+def replace_image(document: Dict, image: Optional[str], train_image: Optional[str] = None) -> int:
+    """Point executors that use the default component image at ``image``.
+
+    ``train_image`` (for example the GPU variant) replaces the train executor's
+    image instead; None keeps that executor on ``image``.
+    """
     executors = document.get("deploymentSpec", {}).get("executors", {})
     replaced = 0
-    for executor in executors.values():
+    for name, executor in executors.items():
         container = executor.get("container", {})
-        if container.get("image") == COMPONENT_IMAGE:
-            container["image"] = image
+        if container.get("image") != COMPONENT_IMAGE:
+            continue
+        wanted = train_image if (train_image and name == TRAIN_EXECUTOR) else image
+        if wanted and wanted != COMPONENT_IMAGE:
+            container["image"] = wanted
             replaced += 1
     return replaced
 
 
-def _compile_one(obj, path: str, image: Optional[str]) -> None:
+def _compile_one(obj, path: str, image: Optional[str], train_image: Optional[str]) -> None:
     compiler.Compiler().compile(obj, path)
-    if image and image != COMPONENT_IMAGE:
+    if (image and image != COMPONENT_IMAGE) or train_image:
         with open(path) as handle:
             document = yaml.safe_load(handle)
-        replace_image(document, image)
+        replace_image(document, image, train_image)
         with open(path, "w") as handle:
             yaml.safe_dump(document, handle, sort_keys=True)
 
 
-def compile_all(output_dir: str = DEFAULT_OUTPUT_DIR, image: Optional[str] = None) -> List[str]:
-    """Compile every pipeline and component; returns the written paths."""
+def compile_all(
+    output_dir: str = DEFAULT_OUTPUT_DIR, image: Optional[str] = None, train_image: Optional[str] = None
+) -> List[str]:
+    """Compile every pipeline and component; returns the written paths.
+
+    ``image`` replaces the component image everywhere; ``train_image`` replaces it
+    for the train task only (the GPU variant, ``components.image.GPU_COMPONENT_IMAGE``).
+    """
     written = []
     os.makedirs(os.path.join(output_dir, "components"), exist_ok=True)
     for name, pipeline in PIPELINES.items():
         path = os.path.join(output_dir, f"{name}.yaml")
-        _compile_one(pipeline, path, image)
+        _compile_one(pipeline, path, image, train_image)
         written.append(path)
     for name, component in ALL_COMPONENTS.items():
         path = os.path.join(output_dir, "components", f"{name}.yaml")
-        _compile_one(component, path, image)
+        _compile_one(component, path, image, train_image)
         written.append(path)
     return written
 

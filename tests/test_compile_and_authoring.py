@@ -47,6 +47,20 @@ def test_every_executor_uses_the_one_image_and_it_can_be_overridden(tmp_path):
         assert digest in text and COMPONENT_IMAGE not in text
 
 
+def test_the_train_task_alone_can_run_on_the_gpu_image(tmp_path):
+    from components.image import GPU_COMPONENT_IMAGE
+    from pipelines.compile import compile_all
+
+    image = "europe-docker.pkg.dev/p/r/kfp-tf-components@sha256:" + "b" * 64
+    compile_all(str(tmp_path), image=image, train_image=GPU_COMPONENT_IMAGE)
+    executors = yaml.safe_load((tmp_path / "training.yaml").read_text())["deploymentSpec"]["executors"]
+    images = {name: e["container"]["image"] for name, e in executors.items()}
+    assert images.pop("exec-train") == GPU_COMPONENT_IMAGE
+    assert set(images.values()) == {image}
+    train = yaml.safe_load((tmp_path / "components" / "train.yaml").read_text())["deploymentSpec"]["executors"]
+    assert train["exec-train"]["container"]["image"] == GPU_COMPONENT_IMAGE
+
+
 def test_compiled_yaml_holds_no_local_path_or_secret():
     for root, _, files in os.walk(COMPILED):
         for name in files:
