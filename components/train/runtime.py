@@ -151,8 +151,15 @@ def train(
     with distribution_strategy().scope():
         model = make_model(module, features, task_info, hyperparameters, sample_inputs)
 
-    fingerprint = checkpoints.training_fingerprint(
-        transform_graph_uri, transformed_examples_uri, hyperparameters, module.source if module else ""
+    # Inside the model output (no checkpoint_dir) the folder itself is this training's;
+    # a shared checkpoint_dir needs the fingerprint (one pass over the data) to tell
+    # trainings apart.
+    fingerprint = (
+        checkpoints.training_fingerprint(
+            transform_graph_uri, transformed_examples_uri, hyperparameters, module.source if module else ""
+        )
+        if checkpoint_dir
+        else ""
     )
     location = checkpoints.checkpoint_location(checkpoint_dir, model_uri, fingerprint)
     resumed_from = checkpoints.completed_epochs(location)
