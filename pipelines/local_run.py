@@ -32,6 +32,9 @@ _NOISE = re.compile(
     r"|rebuild TensorFlow with|Could not find cuda drivers|TF-TRT Warning|oneDNN custom operations"
     r"|crcmod package not found|AtomicFunction.__del__|object is not subscriptable|Exception ignored in"
     r"|polymorphic_function/atomic_function.py"
+    # Library warnings that say nothing about the user's run.
+    r"|cache key varies on repeated tracing|SavedModel saved prior to TF 2.5 detected"
+    r"|TFMA support for TF 2.0 is currently in beta|tf_record_iterator \(from tensorflow"
 )
 
 
@@ -66,7 +69,7 @@ class _Tee:
             self.task_status[name] = status
         if self._verbose and not _NOISE.search(plain):
             self._stream.write(line + "\n")
-        elif _EXECUTOR_WARNING.search(plain):
+        elif _EXECUTOR_WARNING.search(plain) and not _NOISE.search(plain):
             self._stream.write(f"[kfp-tf]   {plain.split(']: ', 1)[-1]}\n")
         if started and not self._verbose:
             self._stream.write(f"[kfp-tf] {started.group(1)}: running\n")

@@ -55,3 +55,23 @@ def test_schema_export_copies_the_inferred_schema_and_never_overwrites(tmp_path)
     with pytest.raises(SystemExit, match="exists"):
         main(["schema", "export", "--run", str(run_dir), "--output", str(output)])
     assert output.read_text() == "my edits"
+
+
+def test_console_shows_task_warnings_but_not_library_chatter(tmp_path):
+    import io
+
+    from pipelines.local_run import _Tee
+
+    screen = io.StringIO()
+    with open(tmp_path / "run.log", "w") as log:
+        tee = _Tee(screen, log, verbose=False)
+        tee.write(
+            "[KFP Executor 2026-11-24 10:00:00,000 WARNING]: Analyzer (z_score_x/mean_and_var) node's cache key "
+            "varies on repeated tracing. This warning is safe to ignore\n"
+            "[KFP Executor 2026-11-24 10:00:01,000 WARNING]: Dropped 3 row(s) of data.csv with no value in the "
+            "label column 'species'\n"
+        )
+    shown = screen.getvalue()
+    assert "Dropped 3 row(s)" in shown
+    assert "cache key" not in shown
+    assert "cache key" in (tmp_path / "run.log").read_text()  # the log keeps everything
