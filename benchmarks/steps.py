@@ -141,7 +141,6 @@ def train_direct(p):
     import tensorflow_transform as tft
 
     from components.common import layout
-    from components.train.builder import compile_for_task
     from components.train.model import build_model, model_features
     from components.train.runtime import make_dataset
     from components.transform.runtime import read_task_info
@@ -152,7 +151,11 @@ def train_direct(p):
     hyperparameters = {"hidden_units": list(HIDDEN_UNITS), "learning_rate": LEARNING_RATE,
                        "batch_size": p["batch_size"], "epochs": 1, "seed": p["seed"]}
     model = build_model(model_features(tft_output, list(task_info["features"])), task_info, hyperparameters)
-    compile_for_task(model, task_info, LEARNING_RATE)
+    # What a user writes without this project: Keras' defaults (one batch per call).
+    if task_info["task"] == "classification":
+        model.compile(keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    else:
+        model.compile(keras.optimizers.Adam(LEARNING_RATE), loss="mse", metrics=["mae"])
     data = make_dataset(p["transformed_examples"], layout.TRAIN, tft_output.transformed_feature_spec(), task_info,
                         p["batch_size"], shuffle=True, seed=p["seed"])
     history = model.fit(data, epochs=1, verbose=0)
