@@ -12,7 +12,6 @@ tfx-bsl's C++ encoder); Parquet and TFRecord rows one by one.
 """
 import csv
 import hashlib
-import io
 import logging
 import os
 from typing import Dict, List, Optional, Sequence
@@ -21,7 +20,8 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.files import match_files
-from components.ingest import schema_types
+from components.ingest import csv_blocks, schema_types
+from components.ingest.csv_parse import CsvBlockParser
 # FLOAT, INT and cell_type are re-exported: callers type single values as ingest does.
 from components.ingest.cells import (  # noqa: F401
     FLOAT,
@@ -69,7 +69,14 @@ def read_csv_header(path: str) -> List[str]:
     from apache_beam.io.filesystems import FileSystems
 
     with FileSystems.open(path) as handle:
-        first_line = io.TextIOWrapper(handle, encoding="utf-8", newline="").readline()
+        raw_line = handle.readline()
+    try:
+        first_line = raw_line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path}: the header is not UTF-8 text ({error.reason} at byte {error.start}): "
+            f"{raw_line[:200]!r}. Save the file as UTF-8."
+        ) from None
     if not first_line.strip():
         raise DataError(f"{path} is empty or starts with a blank line: the first line must be the header.")
     columns = [c.strip() for c in next(csv.reader([first_line]))]
@@ -146,69 +153,26 @@ class _RowCounters(dict):
 row_counters = _RowCounters()
 
 
-def _typed_schema_column(cells, kind: int, column: str, sources, schema_path: str):
-    """A CSV column the schema types, as a tf.Example list array; a cell that cannot
-    be read as the schema's type is a DataError naming its file, column, value and row."""
-    import pyarrow as pa
-
-    try:
-        return list_column(cells, kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        index = first_unreadable(cells, kind)
-        if index < 0:
-            raise
-        filename, line = sources[index]
-        raise schema_types.unreadable_cell_error(
-            filename, column, cells[index].as_py(), kind, schema_path, row=line
-        ) from None
-
-
 def _csv_pcollection(
     pipeline, files: Sequence[str], columns: List[str], label: str, dropped, assign_split, split_names,
     schema_kinds: Dict[str, int], schema_path: str,
 ):
     """CSV lines -> serialized tf.Examples tagged with their split.
 
-    Columns the schema types (``schema_kinds``) are typed as it says, in each batch as
-    it is parsed; the others get the narrowest type that holds all their rows.
-    Rows travel in batches: parsing and the split assignment (a hash of the CSV
-    line, so it is the same in every run) are per row in Python; typing and the
-    tf.Example encoding are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label
-    cell is missing are dropped and counted in ``dropped``.
+    Each file is cut into byte ranges, read as blocks of lines (``csv_blocks``) and
+    each block parsed by pyarrow into string columns, with the split of each row (a
+    hash of its line, the same in every run) (``csv_parse``). Columns the schema
+    types (``schema_kinds``) are typed as it says as they are parsed; the others get
+    the narrowest type that holds all their rows. Typing and the tf.Example encoding
+    are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label cell is missing are
+    dropped and counted in ``dropped``.
     """
     import apache_beam as beam
     import pyarrow as pa
     from apache_beam.metrics import Metrics
 
-    label_index = columns.index(label) if label else -1
-    # Column index -> schema type, for the columns the schema knows.
-    fixed = {index: schema_kinds[name] for index, name in enumerate(columns) if name in schema_kinds}
-
-    def parse_batch(batch):
-        rows, splits, sources = [], [], []
-        for filename, line in batch:
-            if not line.strip():
-                continue
-            cells = next(csv.reader([line]))
-            if len(cells) != len(columns):
-                raise DataError(
-                    f"{filename}: a row has {len(cells)} fields but the header has {len(columns)} "
-                    f"({', '.join(columns)}). Row: {line[:200]!r}. Fix or remove malformed rows "
-                    "(quote values that contain commas)."
-                )
-            cells = [c.strip() for c in cells]
-            if label_index >= 0 and _missing(cells[label_index]):
-                dropped.inc()
-                continue
-            rows.append(cells)
-            splits.append(assign_split(line.encode("utf-8")))
-            if fixed:
-                sources.append((filename, line))
-        if rows:
-            arrays = [pa.array(column, type=pa.string()) for column in zip(*rows)]
-            for index, kind in fixed.items():
-                arrays[index] = _typed_schema_column(arrays[index], kind, columns[index], sources, schema_path)
-            yield arrays, splits
+    parse = CsvBlockParser(columns, label, assign_split, schema_kinds, schema_path, dropped)
+    fixed = parse.fixed
 
     class InferTypes(beam.CombineFn):
         def create_accumulator(self):
@@ -248,9 +212,10 @@ def _csv_pcollection(
     batches = (
         pipeline
         | "ListCsvFiles" >> beam.Create(list(files))
-        | "ReadCsv" >> beam.io.ReadAllFromText(skip_header_lines=1, with_filename=True)
-        | "Batch" >> beam.BatchElements(min_batch_size=256, max_batch_size=8192)
-        | "ParseCsv" >> beam.FlatMap(parse_batch)
+        | "CutIntoRanges" >> beam.FlatMap(csv_blocks.file_ranges)
+        | "SpreadRanges" >> beam.Reshuffle()
+        | "ReadLineBlocks" >> beam.FlatMap(csv_blocks.read_range)
+        | "ParseCsv" >> beam.FlatMap(parse)
     )
     types = batches | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
 
