@@ -15,7 +15,8 @@ either or both of:
   list of ``components.train.model.Feature``; ``task`` the facts of ``task.json``
   (``task``, ``classes``, ``label_mean``, ...); ``hyperparameters`` a dict with
   ``hidden_units``, ``learning_rate``, ``batch_size``, ``epochs`` and ``seed``.
-  A model returned uncompiled is compiled with Adam and the task's loss.
+  A model returned uncompiled is compiled with Adam and the task's loss
+  (``components/train/builder.py::compile_for_task``).
 
 Whatever is not defined keeps the built-in default. A module that breaks the
 contract is reported as a ``ConfigurationError`` naming the file, the function and
