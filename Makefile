@@ -46,7 +46,7 @@ test-fast: setup ## run the tests not marked slow
 SCALE_ARGS ?=
 
 .PHONY: bench
-bench: setup ## benchmark suite: penguin run, authoring, components at 1M rows vs the libraries (~30 min)
+bench: setup ## benchmark suite: penguin run, authoring, components at 1M rows vs the libraries (~13 min quiet, longer under load)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/report.py

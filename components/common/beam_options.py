@@ -15,7 +15,7 @@ def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     Beam's local multi-process mode (``--direct_num_workers=N
     --direct_running_mode=multi_processing``) is deliberately not used: with two
     workers it made the ingest of the benchmark's taxi CSV 1.5 times faster, but at
-    2,000,000 rows two of five runs silently dropped 6% of the rows (Beam 2.72), and
+    2,000,000 rows two of six runs silently dropped 6% of the rows (Beam 2.72), and
     it did not speed up statistics, whose worker processes each import TensorFlow.
     """
     from apache_beam.options.pipeline_options import PipelineOptions
