@@ -14,6 +14,7 @@ from components.common.errors import DataError
 from components.ingest import schema_types
 from components.ingest.cells import first_unreadable, list_column, missing_mask
 
+
 class CsvBlockParser:
     """Turns ``(filename, lines)`` blocks into ``(columns, splits)``: pyarrow string
     arrays (typed list arrays for the columns a schema types) and each row's split.
@@ -54,9 +55,9 @@ class CsvBlockParser:
             labelled = ~missing_mask(arrays[self.label_index]).to_numpy(zero_copy_only=False)
             if not labelled.all():
                 self.dropped.inc(int((~labelled).sum()))
-                keep = pa.array(labelled)
-                arrays = [column.filter(keep) for column in arrays]
-                lines = [line for line, keep in zip(lines, labelled) if keep]
+                labelled_rows = pa.array(labelled)
+                arrays = [column.filter(labelled_rows) for column in arrays]
+                lines = [line for line, has_label in zip(lines, labelled) if has_label]
         if not lines:
             return
         for index, kind in self.fixed.items():
