@@ -63,6 +63,8 @@ def test_pyarrow_and_the_line_by_line_fallback_agree():
     slow = list(parser(("f.csv", [b" 1 , a", b'2,"b'])))[0][0]
     assert [c.to_pylist() for c in fast] == [["1", "2"], ["a", "b"]]
     assert [c.to_pylist() for c in slow] == [["1", "2"], ["a", "b"]]
+    quoted = list(parser(("f.csv", [b'1,"a, ""b"""', b'2,""'])))[0][0]
+    assert [c.to_pylist() for c in quoted] == [["1", "2"], ['a, "b"', ""]]
 
 
 def test_rows_without_a_label_are_dropped_with_their_lines():

@@ -79,6 +79,11 @@ def read_csv_header(path: str) -> List[str]:
         ) from None
     if not first_line.strip():
         raise DataError(f"{path} is empty or starts with a blank line: the first line must be the header.")
+    if "\r" in first_line.rstrip("\r\n"):
+        raise DataError(
+            f"{path} ends its lines with a carriage return alone (\\r, old Mac style); rows must end "
+            "with \\n or \\r\\n. Save the file again with Unix or Windows line endings."
+        )
     columns = [c.strip() for c in next(csv.reader([first_line]))]
     if any(not c for c in columns):
         raise DataError(f"{path}: the header has an empty column name ({first_line.strip()!r}).")
