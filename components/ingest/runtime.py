@@ -13,7 +13,6 @@ tfx-bsl's C++ encoder); Parquet and TFRecord rows one by one.
 import csv
 import hashlib
 import logging
-import os
 from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
@@ -31,7 +30,6 @@ from components.ingest.cells import (  # noqa: F401
     UNKNOWN,
     cell_type,
     column_type,
-    first_unreadable,
     list_column,
 )
 
