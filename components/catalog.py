@@ -6,6 +6,7 @@ This module is authoring-only: it loads kfp's DSL, which a running component
 """
 from components.baseline.component import baseline
 from components.evaluate.component import evaluate
+from components.fingerprint.component import fingerprint_inputs
 from components.infra_validate.component import infra_validate
 from components.ingest.component import ingest
 from components.predict.component import predict
@@ -19,6 +20,7 @@ from components.vertex_push.component import vertex_push
 
 # The catalogue, in pipeline order.
 ALL_COMPONENTS = {
+    "fingerprint_inputs": fingerprint_inputs,
     "ingest": ingest,
     "statistics": statistics,
     "schema": schema,

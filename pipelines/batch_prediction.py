@@ -10,7 +10,7 @@ from typing import List
 
 from kfp import dsl
 
-from components.catalog import ingest, predict, schema, statistics, validate
+from components.catalog import fingerprint_inputs, ingest, predict, schema, statistics, validate
 
 
 @dsl.pipeline(
@@ -52,16 +52,21 @@ def batch_prediction(
     """
     # The batch is one split ("all"), so a batch of any size (one row included) is
     # validated and predicted whole; its columns are typed by the training schema,
-    # not by this batch's values. No caching of ingest and predict: the same
-    # data_path may hold a new batch, and the same serving folder a newer model
-    # version, on the next run.
+    # not by this batch's values. Ingest (and the checks after it) is cached on the
+    # fingerprint of the batch, schema and baseline files, never on their paths
+    # alone; predict is never cached: the same serving folder may hold a newer
+    # model version on the next run (README, "Caching").
+    fingerprint_task = fingerprint_inputs(
+        paths=[data_path, curated_schema_path, baseline_statistics_path]
+    ).set_caching_options(False)
     ingest_task = ingest(
         data_path=data_path,
+        input_fingerprint=fingerprint_task.output,
         split_mode="all",
         schema_path=curated_schema_path,
         input_format=input_format,
         beam_pipeline_args=beam_pipeline_args,
-    ).set_caching_options(False)
+    )
     statistics_task = statistics(examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args)
     schema_task = schema(statistics=statistics_task.outputs["statistics"], curated_schema_path=curated_schema_path)
     validate_task = validate(

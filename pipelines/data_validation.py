@@ -12,7 +12,7 @@ from typing import List
 
 from kfp import dsl
 
-from components.catalog import ingest, schema, statistics, validate
+from components.catalog import fingerprint_inputs, ingest, schema, statistics, validate
 
 
 @dsl.pipeline(
@@ -44,8 +44,13 @@ def data_validation(
       input_format: csv, parquet, tfrecord or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags.
     """
+    # Never cached: keys ingest (and so every later task) on the files' state (README, "Caching").
+    fingerprint_task = fingerprint_inputs(
+        paths=[data_path, curated_schema_path, baseline_path]
+    ).set_caching_options(False)
     ingest_task = ingest(
         data_path=data_path,
+        input_fingerprint=fingerprint_task.output,
         split_mode="all",
         schema_path=curated_schema_path,
         input_format=input_format,

@@ -13,6 +13,7 @@ from kfp import dsl
 from components.catalog import (
     baseline,
     evaluate,
+    fingerprint_inputs,
     infra_validate,
     ingest,
     push,
@@ -109,8 +110,15 @@ def training(
         instead of the newest version in serving_model_dir; empty: the serving folder.
       beam_pipeline_args: Extra Apache Beam flags for the Beam steps.
     """
+    # Never cached: it lists the external files (names, sizes, mtimes or GCS
+    # generations) so that ingest, and everything after it, is cached on their
+    # state, not on their paths (README, "Caching").
+    fingerprint_task = fingerprint_inputs(
+        paths=[data_path, curated_schema_path, baseline_statistics_path, module_file]
+    ).set_caching_options(False)
     ingest_task = ingest(
         data_path=data_path,
+        input_fingerprint=fingerprint_task.output,
         label=label,
         train_ratio=train_ratio,
         input_format=input_format,
@@ -181,9 +189,10 @@ def training(
         examples=ingest_task.outputs["examples"],
         transform_graph=transform_task.outputs["transform_graph"],
     )
+    # Never cached: it writes a new version into the serving folder.
     push(
         model=train_task.outputs["model"],
         blessing=evaluate_task.outputs["blessing"],
         infra_blessing=infra_validate_task.outputs["infra_blessing"],
         serving_model_dir=serving_model_dir,
-    )
+    ).set_caching_options(False)

@@ -91,7 +91,7 @@ def _vertex_training(*arguments):
         traffic_percentage=values["traffic_percentage"],
         machine_type=values["machine_type"],
         encryption_key=values["encryption_key"],
-    )
+    ).set_caching_options(False)  # never cached: it changes the Model Registry
 
 
 _vertex_training.__signature__ = _merged_signature()

@@ -17,6 +17,7 @@ def ingest(
     beam_pipeline_args: List[str] = [],
     split_mode: str = "train_eval",
     schema_path: str = "",
+    input_fingerprint: str = "",
 ):
     """Read CSV, Parquet or TFRecord files into tf.Example TFRecords, split into train
     and eval (training) or all in one split (a batch to validate or predict).
@@ -37,6 +38,9 @@ def ingest(
       schema_path: A schema.pbtxt (local or gs://) that types the columns it names
         (FLOAT -> float, INT -> int, BYTES -> string) instead of their values; empty:
         every column typed from its values.
+      input_fingerprint: Not read by the task: the fingerprint of data_path and the
+        pipeline's other external files (fingerprint_inputs), so that the KFP cache
+        key changes when a file at an unchanged path does.
 
     Raises:
       DataError: Nothing matches data_path, the files are empty or header-only, CSV
