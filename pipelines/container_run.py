@@ -6,28 +6,38 @@ image has that tag, so build it first: ``make image``) and bind-mounts one
 folder, the pipeline root, at the same path. Everything else on the host is
 invisible to the task. So before a run:
 
+* the Docker daemon and the image are checked first (``docker_runner``);
+  nothing is staged or changed on the host before that;
+* the pipeline root is made writable for the image's non-root user (uid 1000),
+  tasks create their output folders themselves, and kept private: mode 0700
+  when the host user is that uid (or root, who hands it to that uid); for any
+  other user, mode 1777 (sticky: nobody can rename or delete another's entries);
 * local input files and folders named by the arguments (data, curated schema,
-  baseline, module file) that lie outside the pipeline root are *copied* to
-  ``<pipeline_root>/inputs/`` and the arguments point at the copies (the
-  originals are only read);
+  baseline, module file) that lie outside the pipeline root are *copied* into a
+  fresh folder of unpredictable name under ``<pipeline_root>/inputs/`` (created
+  atomically by ``mkdtemp``, so nothing can be planted there beforehand), and the
+  arguments point at the copies. The path the user named is resolved; symlinks
+  inside a copied folder or matched by a glob are copied as symlinks, never
+  followed. The originals are only read; ``unstage`` removes the copies;
 * folders a task writes to (``serving_model_dir``) must already lie under the
-  pipeline root; anything else is refused with the reason;
-* the pipeline root is made writable for the image's non-root user (uid 1000):
-  tasks create their output folders themselves.
+  pipeline root; anything else is refused with the reason.
 
 Importing this module loads no Docker client; ``docker_runner()`` does.
 """
 import glob
-import hashlib
 import os
 import shutil
-from typing import Dict
+import stat
+import tempfile
+from typing import Dict, Tuple
 
 from components.image import COMPONENT_IMAGE
 
 # Parameters naming folders the tasks write into (not inputs to copy).
 OUTPUT_FOLDER_PARAMETERS = ("serving_model_dir",)
 INPUTS_FOLDER = "inputs"
+# The user the component image runs its tasks as.
+CONTAINER_UID = 1000
 
 
 class ContainerRunError(RuntimeError):
@@ -42,26 +52,40 @@ def _local_path(value: object) -> bool:
     return isinstance(value, str) and os.path.isabs(value) and "://" not in value
 
 
+def _private_folder(path: str, mode: int) -> None:
+    """Make ``path`` a real folder owned by this user with ``mode``; refuse a symlink or
+    a folder someone else owns (planted in a shared pipeline root)."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    status = os.lstat(path)
+    owners = (0, CONTAINER_UID) if os.getuid() == 0 else (os.getuid(),)
+    if stat.S_ISLNK(status.st_mode) or not stat.S_ISDIR(status.st_mode) or status.st_uid not in owners:
+        raise ContainerRunError(f"{path} is not a folder of yours (a symlink, or owned by uid {status.st_uid}): remove it and run again.")
+    os.chmod(path, mode)
+
+
 def _copy_input(path: str, inputs_root: str) -> str:
-    """Copy a file, folder or glob's matches under ``inputs_root``; return the path to use there."""
-    target_dir = os.path.join(inputs_root, hashlib.sha256(path.encode()).hexdigest()[:12])
-    os.makedirs(target_dir, exist_ok=True)
+    """Copy a file, folder or glob's matches into a fresh folder under ``inputs_root``;
+    return the path to use there. Symlinks inside are copied as symlinks."""
+    target_dir = tempfile.mkdtemp(prefix="input-", dir=inputs_root)
+    os.chmod(target_dir, 0o755)  # readable by the container user, writable by nobody else
+    source = os.path.realpath(path) if os.path.exists(path) else path
     target = os.path.join(target_dir, os.path.basename(path.rstrip("/")))
-    if os.path.isdir(path):
-        shutil.copytree(path, target, dirs_exist_ok=True)
-    elif os.path.isfile(path):
-        shutil.copy2(path, target)
+    if os.path.isdir(source):
+        shutil.copytree(source, target, symlinks=True)
+    elif os.path.isfile(source):
+        shutil.copy2(source, target)
     else:  # a glob: copy what it matches, keep the pattern
         for match in glob.glob(path):
-            if os.path.isfile(match):
-                shutil.copy2(match, os.path.join(target_dir, os.path.basename(match)))
+            if os.path.islink(match) or os.path.isfile(match):
+                shutil.copy2(match, os.path.join(target_dir, os.path.basename(match)), follow_symlinks=False)
     return target
 
 
 def stage_arguments(arguments: Dict[str, object], pipeline_root: str) -> Dict[str, object]:
     """The arguments with every local path made visible inside the task containers.
 
-    Raises ContainerRunError for an output folder outside ``pipeline_root``.
+    Call it after ``prepare_pipeline_root``. Raises ContainerRunError for an output
+    folder outside ``pipeline_root``, before anything is copied.
     """
     outside = {name: value for name, value in arguments.items() if _local_path(value) and not _inside(value, pipeline_root)}
     for name, value in outside.items():
@@ -74,14 +98,35 @@ def stage_arguments(arguments: Dict[str, object], pipeline_root: str) -> Dict[st
     inputs_root = os.path.join(pipeline_root, INPUTS_FOLDER)
     for name, value in outside.items():
         if os.path.exists(value) or glob.glob(value):
+            _private_folder(inputs_root, 0o755)
             staged[name] = _copy_input(value, inputs_root)
     return staged
 
 
-def open_to_container_user(pipeline_root: str) -> None:
-    """Let the image's non-root user create task folders in the (host-owned) pipeline root."""
-    os.makedirs(pipeline_root, exist_ok=True)
-    os.chmod(pipeline_root, 0o777)
+def unstage(arguments: Dict[str, object], staged: Dict[str, object], pipeline_root: str) -> None:
+    """Remove the copies ``stage_arguments`` made (their ``input-*`` folders)."""
+    inputs_root = os.path.join(pipeline_root, INPUTS_FOLDER)
+    for name, value in staged.items():
+        if value != arguments.get(name) and isinstance(value, str) and _inside(value, inputs_root):
+            shutil.rmtree(os.path.join(inputs_root, os.path.relpath(value, inputs_root).split(os.sep)[0]))
+
+
+def pipeline_root_mode() -> Tuple[int, bool]:
+    """(mode, hand to the container user) for the pipeline root, as the module docstring says."""
+    if os.getuid() == CONTAINER_UID:
+        return 0o700, False
+    if os.getuid() == 0:
+        return 0o700, True
+    return 0o1777, False
+
+
+def prepare_pipeline_root(pipeline_root: str) -> None:
+    """Let the image's non-root user create task folders in the pipeline root, keeping it
+    private (0700) where the host user allows, else sticky (1777)."""
+    mode, hand_over = pipeline_root_mode()
+    _private_folder(pipeline_root, mode)
+    if hand_over:
+        os.chown(pipeline_root, CONTAINER_UID, CONTAINER_UID)
 
 
 def docker_runner(image: str = COMPONENT_IMAGE):

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from pipelines.task_env import TaskEnvironment
 from pipelines.warm_worker import WarmWorker
 
 RUN_LOG = "run.log"
@@ -269,16 +270,17 @@ def run_locally(
 
     workdir = os.path.abspath(workdir)
     pipeline_root = os.path.join(workdir, "pipeline_root")
-    os.makedirs(pipeline_root, exist_ok=True)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::FutureWarning,ignore::UserWarning")
+    given = arguments
     if runner == "docker":
         from pipelines import container_run
 
+        task_runner, warm = container_run.docker_runner(), False  # the daemon first, then the host
+        container_run.prepare_pipeline_root(pipeline_root)
         arguments = container_run.stage_arguments(arguments, pipeline_root)
-        container_run.open_to_container_user(pipeline_root)
-        task_runner, warm = container_run.docker_runner(), False
     else:
+        os.makedirs(pipeline_root, exist_ok=True)
         task_runner = local.SubprocessRunner(use_venv=False)
     local.init(runner=task_runner, pipeline_root=pipeline_root, raise_on_error=False)
 
@@ -286,13 +288,14 @@ def run_locally(
     log_path = os.path.join(workdir, f"{pipeline.name}-{stamp}.log")
     started_wall, started = time.time(), time.monotonic()
     worker = WarmWorker(os.path.join(workdir, "warm_worker.log")) if warm else contextlib.nullcontext()
-    with open(log_path, "w", encoding="utf-8") as log_handle, worker:
+    # A private TMPDIR for the run, removed at its end, and a launcher that never
+    # imports from the working folder (pipelines/task_env.py).
+    with open(log_path, "w", encoding="utf-8") as log_handle, TaskEnvironment(workdir) as task_env, worker:
         tee = _Tee(sys.stdout, log_handle, verbose)
         real_stdout, real_executable = sys.stdout, sys.executable
         sys.stdout = tee
-        if warm:
-            # kfp's SubprocessRunner starts tasks with sys.executable: the warm client.
-            sys.executable = worker.executable
+        # kfp's SubprocessRunner starts tasks with sys.executable: the launcher.
+        sys.executable = worker.executable if warm else task_env.executable
         try:
             pipeline(**arguments)
         except Exception as error:  # an invalid argument, before any task ran
@@ -302,8 +305,10 @@ def run_locally(
             sys.executable = real_executable
             tee.flush()
             sys.stdout = real_stdout
+    if runner == "docker":
+        container_run.unstage(given, arguments, pipeline_root)
     run_dir = _newest_run_dir(pipeline_root, pipeline.name, started_wall)
-    summary = build_summary(pipeline.name, run_dir, tee, arguments, time.monotonic() - started)
+    summary = build_summary(pipeline.name, run_dir, tee, given, time.monotonic() - started)
     if run_dir:
         os.replace(log_path, os.path.join(run_dir, RUN_LOG))
         summary["log"] = os.path.join(run_dir, RUN_LOG)

@@ -9,8 +9,13 @@ with TensorFlow and friends already imported; the child runs the task writing
 straight to this process's output, and the worker sends back the exit code.
 
 Anything else, or no reachable worker, runs the real interpreter instead, so a
-task never depends on the worker being there. This file imports only the
-standard library: it is run as a script, for a fast start.
+task never depends on the worker being there; a cold local run (``--cold``) uses
+this script the same way, without a worker. The real interpreter never gets the
+working folder on ``sys.path`` (``python -m`` would put it first, so a
+``./components/`` package there would be imported instead of ours): it starts
+with ``-c`` and a bootstrap that drops that entry before importing anything
+(``-P`` does the same from Python 3.11; 3.10 must work too). This file imports
+only the standard library: it is run as a script, for a fast start.
 """
 import json
 import os
@@ -62,6 +67,35 @@ def _run_in_worker(sock, argv) -> int:
     return int(reply.decode() or "1")
 
 
+# Runs ``-m MODULE ARGS`` as ``python -m`` would, but with the working folder
+# (sys.path[0] == '' under -c) removed before the first import that searches it.
+_BOOTSTRAP = (
+    "import sys\n"
+    "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+    "import runpy\n"
+    "module, sys.argv = sys.argv[2], sys.argv[2:]\n"
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
+)
+
+
+def real_python_argv(real: str, argv) -> list:
+    """The command that runs ``argv`` on the real interpreter, never importing from the
+    working folder: ``-m MODULE ...`` through the bootstrap, anything else as given."""
+    argv = list(argv)
+    if argv[:1] == ["-m"] and len(argv) > 1:
+        return [real, "-c", _BOOTSTRAP] + argv
+    return [real] + argv
+
+
+def write_launcher(folder: str) -> str:
+    """Write ``<folder>/python3``, a shell wrapper running this script; return its path."""
+    path = os.path.join(folder, "python3")
+    with open(path, "w") as handle:
+        handle.write(f'#!/bin/sh\nexec "{sys.executable}" "{os.path.abspath(__file__)}" "$@"\n')
+    os.chmod(path, 0o700)
+    return path
+
+
 def main(argv) -> int:
     path = os.environ.get(SOCKET_ENV)
     if path and argv[:2] == ["-m", "kfp.dsl.executor_main"]:
@@ -70,7 +104,8 @@ def main(argv) -> int:
             with sock:
                 return _run_in_worker(sock, argv)
     real = os.environ.get(REAL_PYTHON_ENV) or "python3"
-    os.execvp(real, [real] + list(argv))
+    command = real_python_argv(real, argv)
+    os.execvp(command[0], command)
     return 1  # not reached
 
 

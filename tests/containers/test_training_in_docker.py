@@ -89,8 +89,10 @@ def test_training_in_containers_matches_the_subprocess_run(tmp_path, docker_clie
         for container in ours:
             container.remove()
 
-    # The input was copied under the mounted pipeline root and left as it was.
-    assert in_docker["arguments"]["data_path"].startswith(str(tmp_path / "docker" / "pipeline_root" / "inputs"))
+    # The input was copied under the mounted pipeline root (copies removed at the end;
+    # the summary names the user's path) and left as it was.
+    assert in_docker["arguments"]["data_path"] == PENGUINS
+    assert os.listdir(tmp_path / "docker" / "pipeline_root" / "inputs") == []
     assert open(PENGUINS, "rb").read() == before
 
     in_process = _training(tmp_path / "subprocess", runner="subprocess")

@@ -1,0 +1,66 @@
+"""What locally run tasks start in: a private temp folder per run, a safe interpreter.
+
+kfp's SubprocessRunner starts each task as ``sh -c '... python3 -m
+kfp.dsl.executor_main ...'`` in the current working folder, ``python3`` replaced
+by ``sys.executable``. Two things follow, both unsafe on a shared machine:
+
+* ``python -m`` puts the working folder first on ``sys.path``: a ``./components/``
+  package there would be imported instead of ours. ``sys.executable`` is set to
+  a launcher (``pipelines.warm_client``) that hands the task to the warm worker
+  or starts the real interpreter without the working folder on ``sys.path``.
+* kfp writes each component's source into ``mktemp -d``; TFT (``tft-*``
+  folders holding vocabularies of the user's data), autograph and Beam write
+  temp files too: all into TMPDIR, and none removes them. TMPDIR (and TMP, TEMP)
+  is set to ``<workdir>/tmp/run-*`` (mode 0700) for the run and the folder is
+  removed when it ends; a killed run leaves it under the workdir, not in /tmp.
+"""
+import os
+import shutil
+import sys
+import tempfile
+from typing import Dict, Optional
+
+from pipelines import warm_client
+
+TEMP_VARIABLES = ("TMPDIR", "TMP", "TEMP")
+
+
+class TaskEnvironment:
+    """Context manager around a local run: sets TMPDIR and the launcher, restores both.
+
+    ``executable`` is what to put in ``sys.executable`` while kfp starts the tasks
+    (the warm worker's launcher replaces it in a warm run). ``tmpdir`` is the
+    run's temp folder. Leaves ``os.environ``, ``tempfile.tempdir`` and the
+    filesystem as it found them.
+    """
+
+    def __init__(self, workdir: str):
+        self._root = os.path.join(os.path.abspath(workdir), "tmp")
+        self.tmpdir: Optional[str] = None
+        self.executable: Optional[str] = None
+        self._launcher_folder: Optional[str] = None
+        self._saved: Dict[str, Optional[str]] = {}
+        self._saved_tempdir: Optional[str] = None
+
+    def __enter__(self) -> "TaskEnvironment":
+        # The launcher's path goes unquoted into kfp's shell command: keep it in the
+        # system temp folder (no spaces), private to the user.
+        self._launcher_folder = tempfile.mkdtemp(prefix="kfp-tf-launcher-")
+        self.executable = warm_client.write_launcher(self._launcher_folder)
+        os.makedirs(self._root, mode=0o700, exist_ok=True)
+        self.tmpdir = tempfile.mkdtemp(prefix="run-", dir=self._root)
+        for name, value in [(n, self.tmpdir) for n in TEMP_VARIABLES] + [(warm_client.REAL_PYTHON_ENV, sys.executable)]:
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        self._saved_tempdir, tempfile.tempdir = tempfile.tempdir, None
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        tempfile.tempdir = self._saved_tempdir
+        shutil.rmtree(self.tmpdir)
+        shutil.rmtree(self._launcher_folder)
