@@ -28,8 +28,20 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
+# The Cloud Storage emulator the gs:// tests run against (tests/gcs/): fake-gcs-server,
+# built from its Go module into .venv/bin (Go and the Go module proxy; ~1 min once).
+FAKE_GCS_VERSION := v1.56.1
+FAKE_GCS_STAMP := $(VENV)/.fake-gcs-server-$(FAKE_GCS_VERSION)
+
+$(FAKE_GCS_STAMP): | $(BIN)/uv
+	GOBIN=$(abspath $(BIN)) go install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_VERSION)
+	@touch $(FAKE_GCS_STAMP)
+
+.PHONY: gcs-emulator
+gcs-emulator: $(FAKE_GCS_STAMP) ## build the Cloud Storage emulator (fake-gcs-server) into .venv/bin
+
 .PHONY: setup
-setup: $(STAMP) ## create .venv with the pinned runtime stack (requirements/runtime.lock)
+setup: $(STAMP) $(FAKE_GCS_STAMP) ## create .venv with the pinned runtime stack (requirements/runtime.lock) and the GCS emulator
 
 .PHONY: run
 run: setup ## run the training pipeline locally on the bundled penguin data

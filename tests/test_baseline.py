@@ -8,13 +8,16 @@ from components.baseline.runtime import (
     resolve_baseline,
     write_no_baseline,
 )
+from components.common.serving_folder import PUBLISHED
 
 
 def _version(serving, name, complete=True):
+    """A version folder; a complete one holds the marker push writes last."""
     folder = serving / name
     folder.mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"graph " + name.encode())
     if complete:
-        (folder / "saved_model.pb").write_bytes(b"graph " + name.encode())
+        (folder / PUBLISHED).write_text("{}")
     return folder
 
 
@@ -41,7 +44,7 @@ def test_newest_complete_version_wins_and_nothing_is_touched(tmp_path):
     _version(serving, "100")
     newest_complete = _version(serving, "250")
     _version(serving, "99")  # older, though listed later
-    _version(serving, "300", complete=False)  # half-copied: skipped
+    _version(serving, "300", complete=False)  # being copied, or its push died: skipped
     _version(serving, "latest")  # not an integer version: ignored
     (serving / ".staging-400-abc").mkdir()  # push's hidden copy in progress
     before = _listing(serving)

@@ -139,8 +139,8 @@ def test_newest_version_is_used_and_bad_model_folders_are_named(penguin_run, tmp
         resolve_model_dir(str(empty))
     with pytest.raises(ConfigurationError, match="does not exist"):
         resolve_model_dir(str(tmp_path / "nowhere"))
-    (empty / "17").mkdir()
-    with pytest.raises(ConfigurationError, match="newest version .*17.* holds no saved_model.pb"):
+    (empty / "17").mkdir()  # a version whose push has not finished (no _PUBLISHED)
+    with pytest.raises(ConfigurationError, match=r"None of the versions .*\(17\) is complete: none holds _PUBLISHED"):
         resolve_model_dir(str(empty))
 
 

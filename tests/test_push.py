@@ -4,7 +4,8 @@ import os
 import pytest
 
 from components.common.errors import ConfigurationError
-from components.push.runtime import existing_versions, push_model
+from components.common.serving_folder import PUBLISHED, versions
+from components.push.runtime import push_model
 
 
 @pytest.fixture
@@ -30,9 +31,10 @@ def test_blessed_model_gets_a_new_version_and_old_ones_stay(tmp_path, fake_model
     first = push_model(fake_model, str(serving), blessed=True)
     second = push_model(fake_model, str(serving), blessed=True)
     assert first["pushed_version"] == 100000000000 and second["pushed_version"] == 100000000001
-    assert existing_versions(str(serving)) == [99999999999, 100000000000, 100000000001]
+    assert versions(str(serving)) == [99999999999, 100000000000, 100000000001]
     assert (serving / "99999999999" / "saved_model.pb").read_bytes() == b"old"
     assert open(os.path.join(second["pushed_destination"], "saved_model.pb"), "rb").read() == b"graph"
+    assert os.path.exists(os.path.join(second["pushed_destination"], PUBLISHED))
     assert not [n for n in os.listdir(serving) if n.startswith(".staging")]
 
 
@@ -73,4 +75,4 @@ def test_push_needs_both_blessings_and_says_which_failed(tmp_path, fake_model, e
     if not ok:
         assert result["reason"] == expected[0] and not serving.exists()
     else:
-        assert existing_versions(str(serving)) == [result["pushed_version"]]
+        assert versions(str(serving)) == [result["pushed_version"]]

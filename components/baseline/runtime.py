@@ -1,10 +1,11 @@
 """Baseline: the model to beat, found without a KFP resolver.
 
-The champion is the newest version pushed to the serving folder
-(``<serving_model_dir>/<integer version>/`` holding a ``saved_model.pb``), which
-is what TF Serving serves. Finding it is a listing of that folder, so it works the
-same on the local runner, on open-source Kubeflow Pipelines and on Vertex AI, where
-TFX's ResolverSpec / ``dsl.importer`` tricks do not all exist.
+The champion is the newest complete version pushed to the serving folder
+(``<serving_model_dir>/<integer version>/`` holding the ``_PUBLISHED`` marker,
+``components.common.serving_folder``), which is what TF Serving serves. Finding it
+is a listing of that folder, so it works the same on the local runner, on
+open-source Kubeflow Pipelines and on Vertex AI, where TFX's ResolverSpec /
+``dsl.importer`` tricks do not all exist.
 
 On Vertex AI the champion can instead be the default version of a Model Registry
 parent model (``vertex_default_version``), read through the real
@@ -19,46 +20,35 @@ import os
 import re
 from typing import Dict, Optional
 
-from components.push.runtime import existing_versions
+from components.common import serving_folder, storage
 
 logger = logging.getLogger(__name__)
 
 NO_BASELINE_FILE = "NO_BASELINE"
-SAVED_MODEL_FILE = "saved_model.pb"
-
-
-def _exists(path: str) -> bool:
-    if "://" in path:
-        import tensorflow as tf
-
-        return tf.io.gfile.exists(path)
-    return os.path.exists(path)
+SAVED_MODEL_FILE = serving_folder.SAVED_MODEL_FILE
 
 
 def latest_pushed_model(serving_model_dir: str) -> Optional[Dict[str, object]]:
     """The newest complete version under the serving folder, or None.
 
-    Versions are integer folder names (``push`` writes them); a folder without a
-    ``saved_model.pb`` (a half-copied or foreign folder) is skipped, never touched.
+    Versions are integer folder names; one without the ``_PUBLISHED`` marker (a
+    push still running or killed half-way, or a foreign folder) is skipped, never
+    touched. Listing errors (permission, network) propagate.
 
     Returns:
       ``{"version": int, "uri": "<serving_model_dir>/<version>"}`` or None.
     """
-    if not serving_model_dir:
-        return None
-    for version in reversed(existing_versions(serving_model_dir)):
-        uri = os.path.join(serving_model_dir, str(version))
-        if _exists(os.path.join(uri, SAVED_MODEL_FILE)):
-            return {"version": version, "uri": uri}
-        logger.warning("Skipping %s: it holds no %s.", uri, SAVED_MODEL_FILE)
-    return None
+    found = serving_folder.newest_published(serving_model_dir)
+    return None if found is None else {"version": found[0], "uri": found[1]}
 
 
 def write_no_baseline(artifact_path: str, serving_model_dir: str) -> None:
     """Mark an artifact folder as 'no baseline' (an empty NO_BASELINE file)."""
     os.makedirs(artifact_path, exist_ok=True)
     with open(os.path.join(artifact_path, NO_BASELINE_FILE), "w") as handle:
-        handle.write(f"No model version with a {SAVED_MODEL_FILE} under {serving_model_dir or '(no folder given)'}.\n")
+        handle.write(
+            f"No complete model version ({serving_folder.PUBLISHED}) under {serving_model_dir or '(no folder given)'}.\n"
+        )
 
 
 def resolve_baseline(artifact_path: str, metadata: Dict[str, object]) -> str:
@@ -81,7 +71,7 @@ def resolve_baseline(artifact_path: str, metadata: Dict[str, object]) -> str:
 
 def has_baseline(model_path: str) -> bool:
     """Whether a baseline artifact folder holds a model (and not the NO_BASELINE marker)."""
-    return bool(model_path) and _exists(os.path.join(model_path, SAVED_MODEL_FILE)) and not _exists(
+    return bool(model_path) and storage.exists(os.path.join(model_path, SAVED_MODEL_FILE)) and not storage.exists(
         os.path.join(model_path, NO_BASELINE_FILE)
     )
 

@@ -21,11 +21,12 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from apache_beam.ml.inference.base import ModelHandler
 
+from components.common import serving_folder, storage
 from components.common.errors import ConfigurationError, DataError
 
 SIGNATURE = "serving_default"
 SIGNATURE_INPUT = "examples"
-SAVED_MODEL_FILE = "saved_model.pb"
+SAVED_MODEL_FILE = serving_folder.SAVED_MODEL_FILE
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 # The checkpoint key of the class names the export keeps beside the Keras model.
@@ -37,38 +38,37 @@ _WRONG_TYPE = re.compile(r"Key: ([^,\s]+), Index: \d+\.\s+Data types don't match
 def resolve_model_dir(model_path: str) -> Tuple[str, Optional[int]]:
     """The SavedModel folder ``model_path`` names, and its version when it has one.
 
-    ``model_path`` is a SavedModel folder (for example ``<base>/1732430000``), or a
-    serving base folder whose highest integer version is taken, as TF Serving does.
+    ``model_path`` is a SavedModel folder (for example ``<base>/1732430000``), taken
+    as it is, or a serving base folder whose newest complete version (holding the
+    ``_PUBLISHED`` marker, ``components.common.serving_folder``) is taken; versions
+    still being pushed, or whose push died, are skipped.
 
     Raises:
-      ConfigurationError: the path is neither, or its newest version holds no SavedModel.
+      ConfigurationError: the path is neither, or none of its versions is complete.
     """
-    import tensorflow as tf
-
-    from components.push.runtime import existing_versions
-
     path = model_path.rstrip("/")
     if not path:
         raise ConfigurationError("model_path is empty: give a serving base folder or a SavedModel folder.")
     name = os.path.basename(path)
-    if tf.io.gfile.exists(os.path.join(path, SAVED_MODEL_FILE)):
+    if storage.exists(os.path.join(path, SAVED_MODEL_FILE)):
         return path, int(name) if name.isdigit() else None
-    if not tf.io.gfile.exists(path):
+    versions = serving_folder.versions(path)
+    if not versions and not storage.is_folder(path):
         raise ConfigurationError(f"The model folder {model_path!r} does not exist. Push a model first, or fix the path.")
-    versions = existing_versions(path)
     if not versions:
         raise ConfigurationError(
             f"{model_path!r} holds neither a SavedModel ({SAVED_MODEL_FILE}) nor integer version "
             "folders (<base>/<version>/). Give the serving folder a training run pushed to, or one "
             "version folder in it."
         )
-    latest = os.path.join(path, str(versions[-1]))
-    if not tf.io.gfile.exists(os.path.join(latest, SAVED_MODEL_FILE)):
+    newest = serving_folder.newest_published(path)
+    if newest is None:
         raise ConfigurationError(
-            f"The newest version of {model_path!r}, {latest!r}, holds no {SAVED_MODEL_FILE}: "
-            "an incomplete push? Remove it or name an older version folder."
+            f"None of the versions of {model_path!r} ({', '.join(map(str, versions))}) is complete: none holds "
+            f"{serving_folder.PUBLISHED}, which push writes last. A push still running, or one that died? "
+            "Push again, or name one version folder."
         )
-    return latest, versions[-1]
+    return newest[1], newest[0]
 
 
 class ModelOutputs:
