@@ -197,6 +197,7 @@ def _list(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from pipelines import PIPELINES
     from pipelines.compile import DEFAULT_OUTPUT_DIR
+    from pipelines.compiled_dir import TEMPLATES_DIR
 
     parser = argparse.ArgumentParser(prog="kfp-tf", description="KFP v2 components for the TensorFlow model lifecycle.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from pipelines.cloud.commands import add_commands as add_cloud_commands
 
-    add_cloud_commands(commands, DEFAULT_OUTPUT_DIR)  # submit, upload
+    add_cloud_commands(commands, TEMPLATES_DIR)  # submit, upload: the packaged templates
     return parser
 
 

@@ -15,9 +15,10 @@ from kfp import compiler
 from components.catalog import ALL_COMPONENTS
 from components.image import COMPONENT_IMAGE
 from pipelines import PIPELINES
+from pipelines.compiled_dir import default_output_dir
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUTPUT_DIR = os.path.join(REPO_ROOT, "compiled")
+# The repository's compiled/ in a checkout, ./compiled when installed (pipelines/compiled_dir.py).
+DEFAULT_OUTPUT_DIR = default_output_dir()
 
 
 # The executor of the train task in every pipeline and in train's own component YAML.

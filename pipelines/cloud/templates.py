@@ -5,8 +5,7 @@ from typing import Dict, List, Mapping, Optional
 
 import yaml
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COMPILED_DIR = os.path.join(REPO_ROOT, "compiled")
+from pipelines.compiled_dir import TEMPLATES_DIR as COMPILED_DIR
 
 
 class TemplateError(ValueError):
