@@ -51,7 +51,7 @@ def test_batch_prediction_predicts_every_row_as_the_pushed_model_does(penguin_ru
 
     code, summary = _run_cli(tmp_path, data, serving, penguin_run)
     assert code == 0 and summary["status"] == "succeeded", summary
-    assert list(summary["task_seconds"]) == ["ingest", "statistics", "schema", "validate", "predict"]
+    assert list(summary["task_seconds"]) == ["fingerprint-inputs", "ingest", "statistics", "schema", "validate", "predict"]
     assert summary["anomaly_count"] == 0 and summary["drift"] and not any(d["drifted"] for d in summary["drift"])
     assert summary["prediction_model"] == pushed and summary["predicted_rows"] == len(rows) == 344
 

@@ -30,7 +30,8 @@ def test_penguins_train_bless_push_and_serve(tmp_path):
     assert summary["anomaly_count"] == 0 and summary["task"] == "classification"
     assert summary["metrics"]["accuracy"] >= 0.9 and summary["blessed"] is True
     assert set(summary["task_seconds"]) == {
-        "ingest", "statistics", "schema", "validate", "transform", "train", "baseline", "evaluate", "infra-validate", "push"
+        "fingerprint-inputs", "ingest", "statistics", "schema", "validate", "transform", "train", "baseline", "evaluate",
+        "infra-validate", "push",
     }
     assert summary["baseline"] is None and summary["infra_blessed"] is True  # the first model in this folder
     pushed = summary["pushed_model"]
