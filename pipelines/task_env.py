@@ -12,7 +12,8 @@ by ``sys.executable``. Two things follow, both unsafe on a shared machine:
   folders holding vocabularies of the user's data), autograph and Beam write
   temp files too: all into TMPDIR, and none removes them. TMPDIR (and TMP, TEMP)
   is set to ``<workdir>/tmp/run-*`` (mode 0700) for the run and the folder is
-  removed when it ends; a killed run leaves it under the workdir, not in /tmp.
+  removed when it ends. A killed run leaves it under the workdir, not in /tmp,
+  and the next run in that workdir removes it (its ``run-<pid>-`` process is gone).
 """
 import os
 import shutil
@@ -23,6 +24,24 @@ from typing import Dict, Optional
 from pipelines import warm_client
 
 TEMP_VARIABLES = ("TMPDIR", "TMP", "TEMP")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
+def remove_orphans(root: str) -> None:
+    """Remove ``run-<pid>-*`` folders under ``root`` whose process no longer runs."""
+    for name in os.listdir(root):
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "run" and parts[1].isdigit() and not _running(int(parts[1])):
+            shutil.rmtree(os.path.join(root, name))
 
 
 class TaskEnvironment:
@@ -48,7 +67,8 @@ class TaskEnvironment:
         self._launcher_folder = tempfile.mkdtemp(prefix="kfp-tf-launcher-")
         self.executable = warm_client.write_launcher(self._launcher_folder)
         os.makedirs(self._root, mode=0o700, exist_ok=True)
-        self.tmpdir = tempfile.mkdtemp(prefix="run-", dir=self._root)
+        remove_orphans(self._root)
+        self.tmpdir = tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=self._root)
         for name, value in [(n, self.tmpdir) for n in TEMP_VARIABLES] + [(warm_client.REAL_PYTHON_ENV, sys.executable)]:
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value

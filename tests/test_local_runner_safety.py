@@ -97,6 +97,11 @@ def test_a_cold_task_imports_nothing_from_the_working_folder_and_leaves_no_temp_
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text(f"open({str(tmp_path / 'SHADOWED')!r}, 'w').close()\n")
     monkeypatch.chdir(shadow.parent)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = workdir / "tmp" / f"run-{int(gone.stdout)}-killed01"  # left by a run killed with -9
+    running = workdir / "tmp" / f"run-{os.getpid()}-running1"  # a run still going on
+    for folder in (orphan, running):
+        (folder / "tft-vocabulary").mkdir(parents=True)
     summary = run_locally(probe, {}, str(workdir), warm=False)
     assert summary["status"] == "succeeded", summary
     with open(os.path.join(summary["run_dir"], "where-am-i", "executor_output.json")) as handle:
@@ -106,7 +111,7 @@ def test_a_cold_task_imports_nothing_from_the_working_folder_and_leaves_no_temp_
     # The task's TMPDIR (where kfp's `mktemp -d` wrote the component's source) was the
     # run's own folder under the workdir, and it is gone.
     assert seen["tmpdir"].startswith(str(workdir / "tmp" / "run-"))
-    assert not os.path.exists(seen["tmpdir"]) and os.listdir(workdir / "tmp") == []
+    assert not os.path.exists(seen["tmpdir"]) and os.listdir(workdir / "tmp") == [running.name]
 
 
 def _alive(pid):
