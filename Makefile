@@ -28,7 +28,7 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
-# The Cloud Storage emulator the gs:// tests run against (tests/gcs/): fake-gcs-server,
+# The Cloud Storage emulator the gs:// tests run against (tests/cloud_storage/): fake-gcs-server,
 # built from its Go module into .venv/bin (Go and the Go module proxy; ~1 min once).
 FAKE_GCS_VERSION := v1.56.1
 FAKE_GCS_STAMP := $(VENV)/.fake-gcs-server-$(FAKE_GCS_VERSION)

@@ -1,6 +1,6 @@
 """The serving folder on a local disk: versions appear complete or not at all, a
 killed push is never a baseline and its leftovers go, and a failed rename says why.
-(The same on the Cloud Storage emulator: tests/gcs/test_gcs_serving_folder.py.)"""
+(The same on the Cloud Storage emulator: tests/cloud_storage/test_gcs_serving_folder.py.)"""
 import os
 import signal
 import subprocess

@@ -3,7 +3,7 @@ import logging
 import os
 from typing import Dict, Optional
 
-from components.common import layout
+from components.common import layout, storage
 from components.common.errors import ConfigurationError, DataError
 
 logger = logging.getLogger(__name__)
@@ -15,15 +15,14 @@ SERVING = "SERVING"
 
 
 def load_schema(path: str):
-    """Parse a schema.pbtxt, naming the file and the parse error when it is invalid."""
-    import tensorflow as tf
+    """Parse a schema.pbtxt (local or ``gs://``, read through ``common.storage``),
+    naming the file and the parse error when it is invalid."""
     from google.protobuf import text_format
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    if not tf.io.gfile.exists(path):
+    if not storage.exists(path):
         raise ConfigurationError(f"Schema file {path!r} does not exist.")
-    with tf.io.gfile.GFile(path, "r") as handle:
-        text = handle.read()
+    text = storage.read_bytes(path).decode("utf-8")
     try:
         return text_format.Parse(text, schema_pb2.Schema())
     except text_format.ParseError as error:

@@ -3,7 +3,7 @@ import html as html_lib
 import logging
 from typing import Dict, Optional, Sequence
 
-from components.common import layout
+from components.common import layout, storage
 from components.common.beam_options import pipeline_options
 from components.common.errors import DataError
 
@@ -81,9 +81,16 @@ def statistics_of_examples(file_pattern: str, output_path: str, beam_pipeline_ar
 
 def load_statistics(statistics_uri: str, split: str):
     """The DatasetFeatureStatisticsList of one split."""
-    import tensorflow_data_validation as tfdv
+    return load_statistics_file(layout.statistics_path(statistics_uri, split))
 
-    return tfdv.load_stats_binary(layout.statistics_path(statistics_uri, split))
+
+def load_statistics_file(path: str):
+    """A binary DatasetFeatureStatisticsList file (``FeatureStats.pb``), local or
+    ``gs://`` (read through ``common.storage``, as ``tfdv.load_stats_binary`` reads
+    it through TensorFlow). Raises protobuf's DecodeError for another kind of file."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    return statistics_pb2.DatasetFeatureStatisticsList.FromString(storage.read_bytes(path))
 
 
 def write_statistics_html(stats_by_name: Dict[str, object], html_path: str) -> None:

@@ -72,31 +72,31 @@ def _statistics_file(path: str) -> Optional[str]:
     """The statistics file a path names: a FeatureStats.pb (or any .pb) file, or a
     statistics artifact folder holding Split-train/FeatureStats.pb (a training run),
     Split-all/FeatureStats.pb (a batch) or FeatureStats.pb."""
-    import tensorflow as tf
+    from components.common import storage
 
-    if tf.io.gfile.isdir(path):
+    if storage.is_folder(path):
         candidates = (
             layout.statistics_path(path, layout.TRAIN),
             layout.statistics_path(path, layout.ALL),
             os.path.join(path, layout.STATISTICS_FILE),
         )
         for candidate in candidates:
-            if tf.io.gfile.exists(candidate):
+            if storage.exists(candidate):
                 return candidate
         return None
-    return path if path.endswith(".pb") and tf.io.gfile.exists(path) else None
+    return path if path.endswith(".pb") and storage.exists(path) else None
 
 
 def load_baseline_statistics(path: str, beam_pipeline_args: Optional[Sequence[str]] = None):
     """Baseline statistics from statistics (a .pb file or a statistics artifact
     folder) or from data (CSV, Parquet or TFRecord, as ingest reads it), whose
     statistics are then computed here."""
-    import tensorflow_data_validation as tfdv
+    from components.statistics.runtime import load_statistics_file
 
     stats_file = _statistics_file(path)
     if stats_file:
         try:
-            return tfdv.load_stats_binary(stats_file)
+            return load_statistics_file(stats_file)
         except Exception as error:
             raise ConfigurationError(
                 f"Baseline statistics {stats_file!r} are not a binary DatasetFeatureStatisticsList: {error}"

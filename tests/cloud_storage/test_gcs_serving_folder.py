@@ -48,7 +48,7 @@ def test_no_serving_folder_on_gs_means_no_baseline(gcs_emulator, gcs_bucket):
 
 def _push_in_a_child(model, serving):
     child = (
-        "from tests.gcs.conftest import anonymous_beam_credentials\n"
+        "from tests.cloud_storage.conftest import anonymous_beam_credentials\n"
         "anonymous_beam_credentials()\n"
         "from components.push.runtime import push_model\n"
         f"push_model({model!r}, {serving!r}, blessed=True)\n"
