@@ -143,7 +143,7 @@ def train_direct(p):
     from components.common import layout
     from components.train.model import build_model, model_features
     from components.train.runtime import make_dataset
-    from components.transform.runtime import read_task_info
+    from components.common.task import read_task_info
 
     keras.utils.set_random_seed(int(p["seed"]))
     task_info = read_task_info(p["transform_graph"])
@@ -182,7 +182,7 @@ def evaluate_direct(p):
     from components.common import layout
     from components.evaluate.config import build_eval_config, default_thresholds
     from components.evaluate.runtime import categorical_slice_features
-    from components.transform.runtime import read_task_info
+    from components.common.task import read_task_info
 
     task_info = read_task_info(p["transform_graph"])
     schema = _read_schema(os.path.join(p["schema"], layout.SCHEMA_FILE))

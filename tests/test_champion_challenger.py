@@ -35,10 +35,12 @@ def test_a_candidate_worse_than_the_baseline_is_not_blessed(tmp_path, penguin_ru
     assert result["blessed"] is False and not is_blessed(str(tmp_path / "blessing"))
     candidate, baseline = result["overall"]["accuracy"], result["baseline_overall"]["accuracy"]
     assert baseline >= 0.9 and candidate < baseline - 0.01
-    assert result["reasons"] == [
-        f"Overall: accuracy fell from {baseline:.4g} (baseline) to {candidate:.4g} (candidate), "
-        f"a change of {candidate - baseline:+.4g}; it may drop by at most 0.01"
-    ]
+    held = [c for c in result["checks"] if c["check"] == "change" and not c["passed"]]
+    assert [c["metric"] for c in held] == ["accuracy"]
+    low, high = held[0]["interval"]
+    assert held[0]["difference"] == pytest.approx(candidate - baseline) and low <= candidate - baseline <= high < -0.01
+    assert result["reasons"][0] == held[0]["text"] and "its collapse is not checked" in result["reasons"][-1]
+    assert "against the champion on the same examples, paired 95 % interval" in held[0]["text"]
     assert result["change_thresholds"] == {"accuracy": {"max_drop": 0.01}}
     comparison = {row["metric"]: row for row in result["comparison"]}
     assert comparison["accuracy"]["candidate"] == candidate and comparison["accuracy"]["baseline"] == baseline
@@ -47,8 +49,8 @@ def test_a_candidate_worse_than_the_baseline_is_not_blessed(tmp_path, penguin_ru
     assert saved["baseline"]["version"] == 1700000000
     report = open(tmp_path / "report.md").read()
     assert "**NOT BLESSED**" in report and "version 1700000000" in report
-    assert f"| accuracy | {candidate:.4g} | {baseline:.4g} | {candidate - baseline:+.4g} |" in report
-    assert "| accuracy | {\"lower_bound\": 0.0} | may drop by at most 0.01 |" in report
+    assert f"| accuracy | {candidate:.4g} [" in report and f"| {candidate - baseline:+.4g} |" in report
+    assert "| accuracy | accuracy ≥ 0 | may drop by at most 0.01 |" in report
 
 
 def test_a_candidate_as_good_as_the_baseline_is_blessed(tmp_path, penguin_run):
@@ -56,8 +58,9 @@ def test_a_candidate_as_good_as_the_baseline_is_blessed(tmp_path, penguin_run):
                        change_thresholds={"accuracy": {"max_drop": 0.0}, "loss": {"max_relative_increase": 0.0}})
     assert result["blessed"] is True
     assert result["overall"]["accuracy"] == result["baseline_overall"]["accuracy"]
-    assert "no worse than the baseline (version 1700000000)" in result["reasons"][1]
-    assert "loss may grow by at most 0 % of the baseline's value" in result["reasons"][1]
+    change = {c["metric"]: c for c in result["checks"] if c["check"] == "change"}
+    assert change["accuracy"]["difference"] == 0 and change["accuracy"]["passed"]
+    assert "it may grow by at most 0 % of the baseline's value" in change["loss"]["text"]
     assert list(result["slices"]) == ["Overall", "island=Biscoe", "island=Dream", "island=Torgersen"]
 
 
@@ -69,18 +72,16 @@ def test_without_a_baseline_value_thresholds_alone_decide(tmp_path, penguin_run,
     result = _evaluate(penguin_run, tmp_path, weak_model, marker, thresholds={"accuracy": {"lower_bound": 0.0}})
     assert result["blessed"] is True and result["baseline"]["found"] is False
     assert result["baseline_overall"] is None and result["change_thresholds"] == {}
-    assert "judged on value thresholds alone" in result["reasons"][1]
+    assert "no champion in the serving folder: judged without change thresholds" in result["reasons"]
 
 
-def test_default_change_thresholds_allow_one_eval_example():
+def test_default_change_thresholds():
     from components.evaluate.config import default_change_thresholds
 
     three = {"task": "classification", "classes": ["a", "b", "c"]}
     assert default_change_thresholds(three) == {"accuracy": {"max_drop": 0.01}}
-    assert default_change_thresholds(three, eval_examples=70) == {"accuracy": {"max_drop": 0.0143}}  # 1/70
-    assert default_change_thresholds(three, eval_examples=5000) == {"accuracy": {"max_drop": 0.01}}
     binary = {"task": "classification", "classes": ["no", "yes"]}
-    assert default_change_thresholds(binary, 50) == {"accuracy": {"max_drop": 0.02}, "auc": {"max_drop": 0.02}}
+    assert default_change_thresholds(binary) == {"accuracy": {"max_drop": 0.01}, "auc": {"max_drop": 0.01}}
     assert default_change_thresholds({"task": "regression"}) == {"mean_squared_error": {"max_relative_increase": 0.05}}
 
 
@@ -163,7 +164,8 @@ def test_second_run_on_shuffled_labels_is_not_blessed_and_pushes_nothing(tmp_pat
     assert second["baseline"] == {"version": version, "uri": first["pushed_model"]}
     new, old = second["metrics"]["accuracy"], second["baseline_metrics"]["accuracy"]
     assert old == pytest.approx(first["metrics"]["accuracy"]) and old >= 0.9 and new < 0.7
-    assert any(r.startswith(f"Overall: accuracy fell from {old:.4g} (baseline) to {new:.4g}") for r in second["blessing_reasons"])
+    assert any(r.startswith(f"accuracy changed by {new - old:+.4g} against the champion") for r in second["blessing_reasons"])
+    assert any("McNemar" in r for r in second["blessing_reasons"])  # no better than the most frequent class
     assert second["infra_blessed"] is True  # a bad model, but a sound signature
     assert second["push_reason"].startswith("not blessed by evaluate: ")
     report = open(os.path.join(second["run_dir"], "evaluate", "evaluation_report")).read()

@@ -61,14 +61,25 @@ def test_regression_metrics(regression_run):
     assert 3500 < overall["mean_label"] < 5000
 
 
-def test_default_thresholds_beat_the_majority_class():
+def test_default_value_thresholds_beside_the_trivial_predictor_test():
     from components.evaluate.config import default_thresholds
 
+    # "Better than the most frequent class" is a paired test (judge.py), not a value threshold.
     imbalanced = {"task": "classification", "classes": ["no", "yes"], "class_counts": {"no": 900, "yes": 100}}
-    assert default_thresholds(imbalanced) == {"accuracy": {"lower_bound": 0.91}, "auc": {"lower_bound": 0.6}}
+    assert default_thresholds(imbalanced) == {"auc": {"lower_bound": 0.6}}
     three = {"task": "classification", "classes": ["a", "b", "c"], "class_counts": {"a": 50, "b": 30, "c": 20}}
-    assert default_thresholds(three) == {"accuracy": {"lower_bound": 0.51}}
+    assert default_thresholds(three) == {}
     assert default_thresholds({"task": "regression"}) == {"squared_pearson_correlation": {"lower_bound": 0.1}}
+
+
+def test_blessing_shows_intervals_and_the_trivial_test(penguin_run):
+    evaluation = penguin_run.evaluation
+    low, high = evaluation["intervals"]["accuracy"]
+    assert low <= evaluation["overall"]["accuracy"] <= high < 1.0 + 1e-9 and high - low > 0.01
+    trivial = [c for c in evaluation["checks"] if c["check"] == "better_than_trivial"]
+    assert trivial and trivial[0]["passed"] and trivial[0]["p_value"] < 0.025
+    report = open(os.path.join(penguin_run.root, "evaluation.md")).read()
+    assert "McNemar" in report and f"[{low:.4g}, {high:.4g}]" in report
 
 
 def test_unreachable_threshold_is_not_blessed(tmp_path, penguin_run):

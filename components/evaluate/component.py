@@ -23,14 +23,20 @@ def evaluate(
     thresholds: Dict[str, Dict[str, float]] = {},
     change_thresholds: Dict[str, Dict[str, float]] = {},
     slices: List[str] = [],
+    allow_small_eval_split: bool = False,
+    accept_champion_collapse: bool = False,
     beam_pipeline_args: List[str] = [],
 ):
-    """Evaluate the candidate on the eval split with TFMA, against a baseline when there is one.
+    """Evaluate the candidate on the eval split, against a baseline when there is one.
 
-    The candidate is blessed when every value threshold holds and, when the
-    baseline component found a model, every change threshold against it holds
-    (both judged on the overall slice). With no baseline, value thresholds alone
-    decide (the first run).
+    TFMA computes the reported metrics and slices; the blessing is decided from
+    each metric's 95 % interval and from paired comparisons on the same examples
+    (components/evaluate/judge.py). The candidate is blessed when the eval split is
+    large enough to decide, it beats a trivial predictor significantly (default
+    thresholds), every value threshold's bound is cleared by the metric's interval,
+    no change threshold against the baseline is broken beyond noise, and the
+    baseline has not collapsed on this eval split (its recorded metrics travel with
+    the pushed version). With no baseline, the change and collapse checks are skipped.
 
     Args:
       model: The candidate SavedModel from train.
@@ -42,9 +48,11 @@ def evaluate(
       transform_graph: The output of transform (task and classes).
       evaluation: Output. The TFMA output folder (tfma.load_eval_result reads it,
         model_name "candidate"/"baseline" when there was a baseline) and
-        evaluation.json; metadata task, blessed, reasons, overall, baseline_overall.
+        evaluation.json; metadata task, blessed, reasons, overall, intervals,
+        baseline_overall, baseline_intervals.
       blessing: Output. A BLESSED or NOT_BLESSED file and blessing.json (reasons,
-        both models' overall metrics, the thresholds); metadata blessed, reasons,
+        every check, both models' overall metrics and intervals, the thresholds,
+        the record push stores with the model); metadata blessed, reasons,
         baseline_version.
       metrics: Output. The candidate's overall metrics (accuracy and loss, or mean
         squared error, ...).
@@ -52,19 +60,27 @@ def evaluate(
         binary labels.
       evaluation_report: Output. Markdown: the verdict and why, candidate beside
         baseline, thresholds, per-class metrics, confusion matrix, metrics per slice.
-      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}. Empty means the
-        defaults: classification, accuracy one point above always predicting the
-        most frequent class, and AUC >= 0.6 for binary labels; regression, squared
-        Pearson correlation >= 0.1.
+      thresholds: {metric: {"lower_bound": x, "upper_bound": y}}, each met when the
+        metric's 95 % interval clears it. Empty means the defaults: better than
+        always predicting the most frequent train class (exact McNemar test) or the
+        train mean (paired bootstrap), and AUC >= 0.6 for binary labels, squared
+        Pearson correlation >= 0.1 for regression.
       change_thresholds: How much worse than the baseline the candidate may be:
         {metric: {"max_drop": x}} where higher is better (accuracy, auc, ...),
         {metric: {"max_increase": x}} where lower is better (loss, mean_squared_error,
         ...), or max_relative_drop / max_relative_increase (a fraction of the
-        baseline's value). Empty means the defaults: accuracy may drop by at most
-        0.01, or one eval example's worth when that is more (and AUC likewise for
-        binary labels); regression, the mean squared error may grow by at most 5 %.
+        baseline's value); broken only when the paired interval of the difference
+        lies wholly beyond it. Empty means the defaults: accuracy may drop by at most
+        0.01 (and AUC likewise for binary labels); regression, the mean squared
+        error may grow by at most 5 %.
       slices: Features to slice on, "a,b" for a cross of two. Empty means one slice
         per categorical feature with at most 50 values.
+      allow_small_eval_split: Judge an eval split too small to decide anything (under
+        20 examples, or too few outside the most frequent class) on its values
+        alone, recorded in the blessing; default false: such a split blesses nothing.
+      accept_champion_collapse: Bless even when the baseline, on this eval split,
+        scores far below what it scored when it was blessed (recorded in the
+        blessing); default false: such a collapse holds the push.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:
@@ -96,7 +112,8 @@ def evaluate(
             for k, v in baseline_model.metadata.items()
             if k in ("version", "uri", "resource_name") and v
         },
-        eval_examples=(examples.metadata.get("split_row_counts") or {}).get("eval"),
+        allow_small_eval_split=allow_small_eval_split,
+        accept_champion_collapse=accept_champion_collapse,
     )
     for name, value in result["overall"].items():
         metrics.log_metric(name, value)
@@ -108,5 +125,8 @@ def evaluate(
         {"blessed": result["blessed"], "reasons": result["reasons"], "baseline_version": result["baseline"].get("version")}
     )
     evaluation.metadata.update(
-        {k: result[k] for k in ("task", "blessed", "reasons", "thresholds", "change_thresholds", "overall", "baseline", "baseline_overall")}
+        {k: result[k] for k in (
+            "task", "blessed", "reasons", "thresholds", "change_thresholds", "overall", "intervals", "baseline",
+            "baseline_overall", "baseline_intervals",
+        )}
     )

@@ -19,17 +19,16 @@ Value thresholds (``{metric: {"lower_bound": x, "upper_bound": y}}``) and change
 thresholds against a baseline model (``{metric: {"max_drop": x}}`` for a metric
 where higher is better, ``{"max_increase": x}`` where lower is better, or the
 ``max_relative_*`` forms as a fraction of the baseline's value) are judged on the
-overall slice; slices are reported, not gated on.
+overall slice, by their intervals (``components.evaluate.judge``); slices are
+reported, not gated on. TFMA computes and reports the metrics; it does not decide.
 """
 import json
-import math
 from typing import Dict, List, Optional, Sequence
 
-# Used when the class counts are unknown (a user preprocessing_fn).
-FALLBACK_MIN_ACCURACY = 0.6
 MIN_BINARY_AUC = 0.6
 MIN_REGRESSION_R2 = 0.1
-# Default change thresholds: how much worse than the baseline a candidate may be.
+# Default change thresholds: how much worse than the baseline a candidate may be
+# (held only when the paired interval lies wholly beyond it: components.evaluate.judge).
 DEFAULT_MAX_ACCURACY_DROP = 0.01
 DEFAULT_MAX_AUC_DROP = 0.01
 DEFAULT_MAX_RELATIVE_MSE_INCREASE = 0.05
@@ -51,42 +50,32 @@ CHANGE_KEYS = {
 
 
 def default_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
-    """What a model must clear to be blessed when the user sets no threshold.
+    """Value thresholds when the user sets none (each judged by its interval).
 
-    Classification: accuracy above always predicting the most frequent train class
-    (by one point, at most 0.99), and for binary labels also AUC >= 0.6.
-    Regression: squared Pearson correlation of predictions and labels >= 0.1.
+    Beside them, the default asks that the model beat a trivial predictor
+    significantly (``components.evaluate.judge``): the most frequent class, or the
+    train mean. Binary labels: AUC >= 0.6; regression: squared Pearson correlation
+    of predictions and labels >= 0.1; more classes: nothing else.
     """
     if task_info["task"] != "classification":
         return {"squared_pearson_correlation": {"lower_bound": MIN_REGRESSION_R2}}
-    counts = task_info.get("class_counts") or {}
-    total = sum(counts.values())
-    if total:
-        floor = round(min(max(counts.values()) / total + 0.01, 0.99), 4)
-    else:
-        floor = FALLBACK_MIN_ACCURACY
-    thresholds = {"accuracy": {"lower_bound": floor}}
     if len(task_info["classes"]) == 2:
-        thresholds["auc"] = {"lower_bound": MIN_BINARY_AUC}
-    return thresholds
+        return {"auc": {"lower_bound": MIN_BINARY_AUC}}
+    return {}
 
 
-def default_change_thresholds(
-    task_info: Dict[str, object], eval_examples: Optional[int] = None
-) -> Dict[str, Dict[str, float]]:
-    """How much worse than the baseline a candidate may be when the user sets nothing.
+def default_change_thresholds(task_info: Dict[str, object]) -> Dict[str, Dict[str, float]]:
+    """How much worse than the champion a candidate may be when the user sets nothing.
 
-    Classification: accuracy may drop by at most 0.01, or by one eval example's
-    worth (1 / ``eval_examples``) when that is more, so that retraining on the same
-    small data is not refused for one example; AUC likewise, for binary labels.
-    Regression: the mean squared error may grow by at most 5 %.
+    Classification: accuracy may drop by at most 0.01 (AUC likewise, for binary
+    labels); regression: the mean squared error may grow by at most 5 %. Each is
+    judged on the paired interval of the difference, so noise is not a regression.
     """
     if task_info["task"] != "classification":
         return {"mean_squared_error": {"max_relative_increase": DEFAULT_MAX_RELATIVE_MSE_INCREASE}}
-    one_example = math.ceil(10_000 / eval_examples) / 10_000 if eval_examples else 0.0
-    change = {"accuracy": {"max_drop": max(DEFAULT_MAX_ACCURACY_DROP, one_example)}}
+    change = {"accuracy": {"max_drop": DEFAULT_MAX_ACCURACY_DROP}}
     if len(task_info["classes"]) == 2:
-        change["auc"] = {"max_drop": max(DEFAULT_MAX_AUC_DROP, one_example)}
+        change["auc"] = {"max_drop": DEFAULT_MAX_AUC_DROP}
     return change
 
 
@@ -180,45 +169,10 @@ def check_thresholds(
                 raise ConfigurationError(f"change_thresholds[{name!r}][{key!r}] must be >= 0, got {change[key]}.")
 
 
-def _value_threshold(bounds: Dict[str, float]):
+def _metric_config(metric):
     import tensorflow_model_analysis as tfma
 
-    value = tfma.GenericValueThreshold()
-    if "lower_bound" in bounds:
-        value.lower_bound.value = float(bounds["lower_bound"])
-    if "upper_bound" in bounds:
-        value.upper_bound.value = float(bounds["upper_bound"])
-    return value
-
-
-def _change_threshold(change: Dict[str, float]):
-    """max_drop 0.01 -> candidate - baseline >= -0.01 (higher is better), and so on."""
-    import tensorflow_model_analysis as tfma
-
-    threshold = tfma.GenericChangeThreshold()
-    for key, allowed in change.items():
-        field, higher = CHANGE_KEYS[key]
-        threshold.direction = tfma.MetricDirection.HIGHER_IS_BETTER if higher else tfma.MetricDirection.LOWER_IS_BETTER
-        getattr(threshold, field).value = -float(allowed) if higher else float(allowed)
-    return threshold
-
-
-def _metric_config(metric, thresholds, change_thresholds):
-    import tensorflow_model_analysis as tfma
-
-    config = tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
-    name = metric["name"]
-    if name in thresholds or name in change_thresholds:
-        threshold = tfma.MetricThreshold()
-        if name in thresholds:
-            threshold.value_threshold.CopyFrom(_value_threshold(thresholds[name]))
-        if name in change_thresholds:
-            threshold.change_threshold.CopyFrom(_change_threshold(change_thresholds[name]))
-        # Judged on the overall slice: small slices are reported, not gated on.
-        config.per_slice_thresholds.append(
-            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold)
-        )
-    return config
+    return tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
 
 
 def _model_specs(task_info, with_baseline: bool):
@@ -253,30 +207,18 @@ def parse_slices(slices: Optional[Sequence[str]]) -> Optional[List[List[str]]]:
     return parsed
 
 
-def build_eval_config(
-    task_info: Dict[str, object],
-    slices: Sequence[object],
-    thresholds: Dict[str, Dict[str, float]],
-    change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
-    with_baseline: bool = False,
-):
+def build_eval_config(task_info: Dict[str, object], slices: Sequence[object], with_baseline: bool = False):
     """An EvalConfig: overall slice plus ``slices`` (each a feature name or a list to cross).
 
-    With a baseline, the candidate and baseline models are both evaluated and the
-    change thresholds apply; without one they are left out (value thresholds only).
-
-    Raises ConfigurationError when a threshold names a metric that is not computed,
-    or a change threshold goes against its metric's direction.
+    With a baseline, the candidate and baseline models are both evaluated, so the
+    report shows them side by side. No thresholds: the blessing is decided from the
+    intervals (``components.evaluate.judge``), not by TFMA's point comparisons.
     """
     import tensorflow_model_analysis as tfma
 
-    change_thresholds = dict(change_thresholds or {}) if with_baseline else {}
-    check_thresholds(task_info, thresholds, change_thresholds)
-    metrics_specs = [
-        tfma.MetricsSpec(metrics=[_metric_config(m, thresholds, change_thresholds) for m in metric_configs(task_info)])
-    ]
+    metrics_specs = [tfma.MetricsSpec(metrics=[_metric_config(m) for m in metric_configs(task_info)])]
     if _is_binary(task_info):
-        spec = tfma.MetricsSpec(metrics=[_metric_config(m, thresholds, change_thresholds) for m in binary_metric_configs()])
+        spec = tfma.MetricsSpec(metrics=[_metric_config(m) for m in binary_metric_configs()])
         positive = task_info.get("positive_class", task_info["classes"][1])
         spec.binarize.class_ids.values.append(task_info["classes"].index(positive))
         metrics_specs.append(spec)

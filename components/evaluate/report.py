@@ -1,10 +1,10 @@
 """The evaluation report: Markdown the Kubeflow and Vertex UIs render.
 
-Sections: the verdict and its reasons; the candidate beside the baseline on the
-overall slice (with the change); the thresholds; per-class metrics (three or more
-classes); the confusion matrix; the metrics of every slice.
+Sections: the verdict and its reasons; every check of the blessing; the candidate
+beside the baseline on the overall slice, each with its 95 % interval (and the
+change); the thresholds; per-class metrics (three or more classes); the confusion
+matrix; the metrics of every slice.
 """
-import json
 from typing import Dict, List, Optional
 
 from components.evaluate.results import change_text
@@ -12,6 +12,22 @@ from components.evaluate.results import change_text
 
 def _number(value: Optional[float]) -> str:
     return "" if value is None else f"{value:.4g}"
+
+
+def _with_interval(value: Optional[float], interval) -> str:
+    """0.95 and [0.9, 0.98] -> '0.95 [0.9, 0.98]'."""
+    text = _number(value)
+    return f"{text} [{interval[0]:.4g}, {interval[1]:.4g}]" if text and interval else text
+
+
+def bounds_text(name: str, bounds: Dict[str, float]) -> str:
+    """('accuracy', {"lower_bound": 0.45}) -> 'accuracy ≥ 0.45'."""
+    parts = []
+    if "lower_bound" in bounds:
+        parts.append(f"{name} ≥ {bounds['lower_bound']:.4g}")
+    if "upper_bound" in bounds:
+        parts.append(f"{name} ≤ {bounds['upper_bound']:.4g}")
+    return " and ".join(parts)
 
 
 def _table(header: List[str], rows: List[List[str]]) -> List[str]:
@@ -36,6 +52,13 @@ def markdown_report(evaluation: Dict[str, object]) -> str:
     verdict = "**BLESSED**" if evaluation["blessed"] else "**NOT BLESSED**"
     lines = ["# Model evaluation", "", f"Blessing: {verdict}", ""]
     lines += [f"- {reason}" for reason in evaluation["reasons"]] + [""]
+    checks = evaluation.get("checks") or []
+    if checks:
+        lines += ["## Checks", ""]
+        lines += _table(["check", "result", "evidence"], [
+            [c["check"] + (f" ({c['metric']})" if c.get("metric") else ""), "pass" if c["passed"] else "FAIL", c["text"]]
+            for c in checks
+        ])
 
     baseline = evaluation.get("baseline") or {}
     overall, baseline_overall = evaluation["overall"], evaluation.get("baseline_overall")
@@ -44,20 +67,31 @@ def markdown_report(evaluation: Dict[str, object]) -> str:
     else:
         lines += ["Baseline: none (the first model is judged on value thresholds alone).", ""]
     shown = [r for r in side_by_side(overall, baseline_overall) if "[" not in r["metric"]]
-    lines += ["## Overall: candidate and baseline", ""]
-    lines += _table(
-        ["metric", "candidate", "baseline", "change"],
-        [[r["metric"], _number(r["candidate"]), _number(r["baseline"]),
-          "" if r["change"] is None else f"{r['change']:+.4g}"] for r in shown],
-    )
+    intervals = evaluation.get("intervals") or {}
+    lines += ["## Overall: candidate and baseline (95 % intervals)", ""]
+    if baseline.get("found"):
+        baseline_intervals = evaluation.get("baseline_intervals") or {}
+        lines += _table(
+            ["metric", "candidate", "baseline", "change"],
+            [[r["metric"], _with_interval(r["candidate"], intervals.get(r["metric"])),
+              _with_interval(r["baseline"], baseline_intervals.get(r["metric"])),
+              "" if r["change"] is None else f"{r['change']:+.4g}"] for r in shown],
+        )
+    else:
+        lines += _table(
+            ["metric", "candidate"],
+            [[r["metric"], _with_interval(r["candidate"], intervals.get(r["metric"]))] for r in shown],
+        )
 
     value, change = evaluation["thresholds"], evaluation.get("change_thresholds") or {}
-    lines += ["## Thresholds (overall slice)", ""]
-    lines += _table(
-        ["metric", "value threshold", "change threshold"],
-        [[name, json.dumps(value[name]) if name in value else "",
-          change_text(change[name]) if name in change else ""] for name in list(value) + [n for n in change if n not in value]],
-    )
+    names = list(value) + [n for n in change if n not in value]
+    if names:
+        lines += ["## Thresholds (overall slice)", ""]
+        lines += _table(
+            ["metric", "value threshold", "change threshold"],
+            [[name, bounds_text(name, value[name]) if name in value else "",
+              change_text(change[name]) if name in change else ""] for name in names],
+        )
 
     per_class = sorted({n.split("[", 1)[0] for n in overall if "[" in n})
     classes = evaluation.get("classes") or []

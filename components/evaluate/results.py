@@ -135,15 +135,6 @@ def per_class_metrics(matrix: List[List[float]], classes: Sequence[str]) -> Dict
     return metrics
 
 
-def _bounds_text(bounds: Dict[str, float]) -> str:
-    parts = []
-    if "lower_bound" in bounds:
-        parts.append(f">= {bounds['lower_bound']:.4g}")
-    if "upper_bound" in bounds:
-        parts.append(f"<= {bounds['upper_bound']:.4g}")
-    return " and ".join(parts)
-
-
 def change_text(change: Dict[str, float]) -> str:
     """{"max_drop": 0.01} -> 'may drop by at most 0.01'; {"max_relative_increase": 0.05} ->
     'may grow by at most 5 % of the baseline's value'."""
@@ -156,43 +147,3 @@ def change_text(change: Dict[str, float]) -> str:
     return " and ".join(
         words[key].format(float(value) * (100 if "relative" in key else 1)) for key, value in change.items()
     )
-
-
-def failure_reasons(
-    validation_result,
-    thresholds: Dict[str, Dict[str, float]],
-    change_thresholds: Dict[str, Dict[str, float]],
-    candidate: Dict[str, float],
-    baseline: Optional[Dict[str, float]],
-) -> List[str]:
-    """Readable reasons from a TFMA ValidationResult, naming metric, values and threshold.
-
-    A value failure reads 'accuracy = 0.42 is below its threshold (>= 0.45)'; a
-    change failure 'accuracy fell from 0.97 (baseline) to 0.42 (candidate), a change
-    of -0.55; it may drop by at most 0.01'.
-    """
-    reasons = []
-    for per_slice in validation_result.metric_validations_per_slice:
-        key = tuple(
-            (s.column, s.bytes_value or s.int64_value or s.float_value) for s in per_slice.slice_key.single_slice_keys
-        )
-        where = slice_name(key)
-        for failure in per_slice.failures:
-            name = failure.metric_key.name
-            if failure.metric_key.is_diff:
-                new, old = candidate.get(name), (baseline or {}).get(name)
-                diff = failure.metric_value.double_value.value
-                if new is not None and old is not None:
-                    verb = "fell" if new < old else "rose" if new > old else "stayed"
-                    text = f"{name} {verb} from {old:.4g} (baseline) to {new:.4g} (candidate), a change of {diff:+.4g}"
-                else:
-                    text = f"{name} changed by {diff:+.4g} against the baseline"
-                reasons.append(f"{where}: {text}; it {change_text(change_thresholds.get(name, {})) or 'fails its change threshold'}")
-            else:
-                value = failure.metric_value.double_value.value
-                bounds = thresholds.get(name, {})
-                side = "below" if "lower_bound" in bounds and value < bounds["lower_bound"] else "outside"
-                reasons.append(f"{where}: {name} = {value:.4g} is {side} its threshold ({_bounds_text(bounds)})")
-    if validation_result.missing_thresholds:
-        reasons.append("a configured threshold could not be checked: its metric is missing from the results")
-    return reasons

@@ -14,12 +14,15 @@ from typing import Dict, List, Optional, Sequence
 from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError
+from components.common import model_record
 from components.evaluate import results
 from components.evaluate.compare import CLASS_ORDER_FREE, check_baseline, comparable_change_thresholds
 from components.evaluate.config import (
     BASELINE, CANDIDATE, MAX_SLICE_VALUES, build_eval_config, check_thresholds, default_change_thresholds, default_thresholds,
     parse_slices,
 )
+from components.evaluate.judge import judge
+from components.evaluate.predictions import eval_predictions
 from components.evaluate.report import markdown_report, side_by_side
 
 logger = logging.getLogger(__name__)
@@ -77,7 +80,8 @@ def evaluate(
     baseline_model_uri: Optional[str] = None,
     change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
     baseline_info: Optional[Dict[str, object]] = None,
-    eval_examples: Optional[int] = None,
+    allow_small_eval_split: bool = False,
+    accept_champion_collapse: bool = False,
 ) -> Dict[str, object]:
     """Run TFMA on the eval split and decide the blessing.
 
@@ -98,13 +102,18 @@ def evaluate(
         ``max_relative_drop``, ``max_relative_increase``) against the baseline; empty
         or None means ``config.default_change_thresholds``.
       baseline_info: what is known of the baseline (version, uri), for the report.
-      eval_examples: rows in the eval split, if known (ingest's metadata): the
-        default accuracy change threshold is at least one example's worth.
+      allow_small_eval_split: judge an eval split too small to decide anything on
+        its values alone (recorded in the blessing) instead of refusing to bless.
+      accept_champion_collapse: bless even when the champion collapsed on this eval
+        split (recorded in the blessing).
+
+    The decision is ``components.evaluate.judge``'s, from per-example predictions of
+    both models on the eval split; TFMA computes the reported metrics and slices.
 
     Returns:
-      ``{"task", "blessed", "reasons", "thresholds", "change_thresholds", "overall",
-      "baseline", "baseline_overall", "comparison", "slices", "classes",
-      "confusion_matrix", "roc"}``.
+      ``{"task", "blessed", "reasons", "checks", "thresholds", "change_thresholds",
+      "overall", "intervals", "baseline", "baseline_overall", "baseline_intervals",
+      "comparison", "slices", "classes", "confusion_matrix", "roc", "record"}``.
 
     Raises:
       ConfigurationError: a threshold names an unknown metric or bound, a change
@@ -115,7 +124,7 @@ def evaluate(
     from components.baseline.runtime import has_baseline
     from components.schema.runtime import load_schema
     from components.statistics.runtime import load_statistics
-    from components.transform.runtime import read_task_info
+    from components.common.task import read_task_info
 
     task_info = read_task_info(transform_graph_uri)
     classes = task_info.get("classes") if task_info["task"] == "classification" else None
@@ -125,10 +134,11 @@ def evaluate(
         statistics = load_statistics(statistics_uri, layout.TRAIN)
         slice_list = [[f] for f in categorical_slice_features(schema, statistics, task_info["label"])]
     check_slices(slice_list, schema)
+    user_thresholds = bool(thresholds)
     thresholds = dict(thresholds or default_thresholds(task_info))
     with_baseline = bool(baseline_model_uri) and has_baseline(baseline_model_uri)
     baseline = {"uri": baseline_model_uri if with_baseline else "", **(baseline_info or {}), "found": with_baseline}
-    change = dict(change_thresholds or default_change_thresholds(task_info, eval_examples))
+    change = dict(change_thresholds or default_change_thresholds(task_info))
     check_thresholds(task_info, thresholds, change)  # a mistake is reported on the first run too
     notes = []
     if with_baseline:
@@ -140,7 +150,7 @@ def evaluate(
                 f"only {sorted(CLASS_ORDER_FREE)} are compared"
             )
         change = judged
-    eval_config = build_eval_config(task_info, slice_list, thresholds, change, with_baseline=with_baseline)
+    eval_config = build_eval_config(task_info, slice_list, with_baseline=with_baseline)
     if with_baseline:
         shared_model = [
             tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config, model_name=CANDIDATE),
@@ -168,31 +178,39 @@ def evaluate(
         baseline_overall.update(_per_class(baseline_result, classes))
         if notes:  # class-id metrics of the baseline would be read with the wrong class names
             baseline_overall = {k: v for k, v in baseline_overall.items() if k in CLASS_ORDER_FREE}
-    validation = tfma.load_validation_result(output_uri)
-    blessed = bool(validation.validation_ok)
-    if blessed:
-        reasons = ["passes every threshold: " + ", ".join(f"{n} {json.dumps(b)}" for n, b in thresholds.items())]
-        if with_baseline:
-            reasons.append(
-                f"no worse than the baseline (version {baseline.get('version', '?')}) beyond its change thresholds: "
-                + ", ".join(f"{n} {results.change_text(c)}" for n, c in change.items())
-            )
-        else:
-            reasons.append("no baseline in the serving folder: judged on value thresholds alone")
-    else:
-        reasons = results.failure_reasons(validation, thresholds, change, overall, baseline_overall)
-    reasons += notes
+    predictions = eval_predictions(examples_uri, task_info, model_uri, baseline_model_uri if with_baseline else None)
+    verdict = judge(
+        task_info,
+        predictions["candidate"],
+        overall,
+        thresholds,
+        user_thresholds,
+        change if with_baseline else {},
+        baseline=predictions.get("baseline"),
+        baseline_point_metrics=baseline_overall,
+        champion_record=model_record.read_record(baseline_model_uri) if with_baseline else None,
+        baseline_version=baseline.get("version"),
+        allow_small_eval_split=allow_small_eval_split,
+        accept_champion_collapse=accept_champion_collapse,
+    )
+    blessed, reasons = verdict["blessed"], verdict["reasons"] + notes
     evaluation = {
         "task": task_info["task"],
         "blessed": blessed,
         "reasons": reasons,
+        "checks": verdict["checks"],
+        "small_eval_split": verdict["small_eval_split"],
+        "judged_on_values": verdict["judged_on_values"],
         "thresholds": thresholds,
         "change_thresholds": change if with_baseline else {},
         "overall": overall,
+        "intervals": verdict["intervals"],
         "baseline": baseline,
         "baseline_overall": baseline_overall,
+        "baseline_intervals": verdict["baseline_intervals"] if with_baseline else None,
         "comparison": side_by_side(overall, baseline_overall) if with_baseline else None,
         "slices": slices_metrics,
+        "record": model_record.make_record(task_info["task"], overall, verdict["intervals"]),
     }
     if classes:
         evaluation["classes"] = classes
@@ -201,7 +219,12 @@ def evaluate(
         evaluation["roc"] = results.roc_curve(result.plots) if len(classes) == 2 else None
     with open(os.path.join(output_uri, EVALUATION_FILE), "w") as handle:
         json.dump(evaluation, handle, indent=2)
-    write_blessing(blessing_uri, blessed, reasons, {k: evaluation[k] for k in ("overall", "baseline", "baseline_overall", "thresholds", "change_thresholds")})
+    write_blessing(blessing_uri, blessed, reasons, {
+        k: evaluation[k] for k in (
+            "overall", "intervals", "baseline", "baseline_overall", "thresholds", "change_thresholds", "checks",
+            "judged_on_values", "record",
+        )
+    })
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
             handle.write(markdown_report(evaluation))
@@ -211,7 +234,8 @@ def evaluate(
 
 def write_blessing(blessing_uri: str, blessed: bool, reasons: Sequence[str], details: Optional[Dict] = None) -> None:
     """TFX-style blessing folder: an empty BLESSED or NOT_BLESSED file, plus blessing.json
-    (blessed, reasons, and ``details``: both models' overall metrics and the thresholds)."""
+    (blessed, reasons, and ``details``: both models' overall metrics, the intervals,
+    the thresholds, every check, and the ``record`` push stores with the model)."""
     os.makedirs(blessing_uri, exist_ok=True)
     name = layout.BLESSED_FILE if blessed else layout.NOT_BLESSED_FILE
     open(os.path.join(blessing_uri, name), "w").close()
@@ -224,6 +248,15 @@ def is_blessed(blessing_uri: str) -> bool:
     return os.path.exists(os.path.join(blessing_uri, layout.BLESSED_FILE)) and not os.path.exists(
         os.path.join(blessing_uri, layout.NOT_BLESSED_FILE)
     )
+
+
+def blessing_record(blessing_uri: str) -> Optional[Dict[str, object]]:
+    """The evaluation record blessing.json carries for push (None when there is none)."""
+    path = os.path.join(blessing_uri, BLESSING_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle).get("record")
 
 
 def blessing_reasons(blessing_uri: str) -> List[str]:

@@ -167,7 +167,7 @@ def infra_validate(
     Raises:
       ConfigurationError: non-positive num_examples or batch_size, or no eval examples.
     """
-    from components.transform.runtime import read_task_info
+    from components.common.task import read_task_info
 
     if num_examples < 1 or batch_size < 1:
         raise ConfigurationError(f"num_examples ({num_examples}) and batch_size ({batch_size}) must be positive.")

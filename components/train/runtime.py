@@ -126,7 +126,7 @@ def train(
     from components.train.devices import distribution_strategy, seed_everything
     from components.train.export import export_serving_model
     from components.train.model import model_features
-    from components.transform.runtime import read_task_info
+    from components.common.task import read_task_info
 
     _check_hyperparameters(epochs, batch_size, learning_rate, hidden_units, early_stopping_patience)
     module = load_user_module(module_file) if module_file else None

@@ -4,7 +4,6 @@ The transform graph folder also holds ``task.json``, the facts the trainer and t
 evaluator need: the label, the task (classification or regression), the class
 names, and the raw label statistics used to scale a regression output.
 """
-import json
 import logging
 import os
 import tempfile
@@ -13,49 +12,13 @@ from typing import Callable, Dict, List, Optional, Sequence
 from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
+from components.common.task import CLASSIFICATION, infer_task, label_statistics, write_task_info
 from components.transform import preprocessing
 
 logger = logging.getLogger(__name__)
 
-CLASSIFICATION = "classification"
-REGRESSION = "regression"
-TASKS = (CLASSIFICATION, REGRESSION)
-# An integer label with at most this many possible values is taken as classes.
-MAX_INTEGER_CLASSES = 10
 # Class names read as the positive class of a binary label, in this order of preference.
 POSITIVE_CLASS_NAMES = ("1", "true", "yes", "y", "positive", "pos")
-
-
-def _label_statistics(statistics, label: str):
-    for feature in statistics.datasets[0].features:
-        if feature.path.step and feature.path.step[0] == label:
-            return feature
-    raise DataError(f"The label {label!r} has no statistics: the column is absent from the train split.")
-
-
-def infer_task(schema, statistics, label: str, requested: str = "auto") -> str:
-    """Classification or regression, from the label's type and range unless requested.
-
-    A string label is a class; a float label a regression target; an integer label
-    is a class when it spans at most MAX_INTEGER_CLASSES possible values.
-    """
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    if requested != "auto":
-        if requested not in TASKS:
-            raise ConfigurationError(f"task must be 'auto', 'classification' or 'regression', got {requested!r}.")
-        return requested
-    types = {f.name: f.type for f in schema.feature}
-    if label not in types:
-        raise DataError(f"The label {label!r} is not in the schema; features: {', '.join(types)}.")
-    if types[label] == schema_pb2.BYTES:
-        return CLASSIFICATION
-    if types[label] == schema_pb2.FLOAT:
-        return REGRESSION
-    numeric = _label_statistics(statistics, label).num_stats
-    if numeric.max - numeric.min + 1 <= MAX_INTEGER_CLASSES:
-        return CLASSIFICATION
-    return REGRESSION
 
 
 def user_preprocessing_fn(module_file: str, type_specs) -> Optional[Callable]:
@@ -87,19 +50,6 @@ def _tfxio(pattern: str, schema):
     return tfxio.TFExampleRecord(
         file_pattern=pattern, schema=schema, telemetry_descriptors=["kfp-tf-components", "transform"]
     )
-
-
-def write_task_info(transform_graph_uri: str, info: Dict[str, object]) -> None:
-    with open(os.path.join(transform_graph_uri, layout.TASK_INFO_FILE), "w") as handle:
-        json.dump(info, handle, indent=2)
-
-
-def read_task_info(transform_graph_uri: str) -> Dict[str, object]:
-    """The task facts written by the transform component next to its graph."""
-    import tensorflow as tf
-
-    with tf.io.gfile.GFile(os.path.join(transform_graph_uri, layout.TASK_INFO_FILE)) as handle:
-        return json.load(handle)
 
 
 def transform(
@@ -220,11 +170,11 @@ def transform(
                 "classification needs at least two. Check the label column or the data."
             )
         info["classes"] = classes
-        info["class_counts"] = _label_counts(tft_output, classes)
+        info["class_counts"] = _label_counts(tft_output, classes, transformed_examples_uri, label_key)
         if len(classes) == 2:
             info["positive_class"] = positive_class(classes)
     else:
-        numeric = _label_statistics(statistics, label).num_stats
+        numeric = label_statistics(statistics, label).num_stats
         info["label_mean"] = float(numeric.mean)
         info["label_std"] = float(numeric.std_dev) or 1.0
     write_task_info(transform_graph_uri, info)
@@ -241,20 +191,29 @@ def positive_class(classes: Sequence[str]) -> str:
     return classes[1]  # classes are ordered most frequent first
 
 
-def _label_counts(tft_output, classes: Sequence[str]) -> Optional[Dict[str, int]]:
-    """Train examples per class, when the default preprocessing counted them."""
+def _label_counts(tft_output, classes: Sequence[str], transformed_examples_uri: str, label_key: str) -> Dict[str, int]:
+    """Train examples per class: from the label_frequencies vocabulary the default
+    preprocessing writes, else counted from the transformed train split's class ids
+    (a user preprocessing_fn). The evaluator's "better than the most frequent class"
+    test needs them, so they are never left out."""
+    import numpy as np
     import tensorflow as tf
 
-    try:
-        path = tft_output.vocabulary_file_by_name(preprocessing.LABEL_FREQUENCIES)
-    except Exception:
-        return None
-    counts = {}
-    with tf.io.gfile.GFile(path) as handle:
-        for line in handle:
-            count, _, name = line.rstrip("\n").partition(" ")
-            counts[name] = int(float(count))
-    return {name: counts.get(name, 0) for name in classes}
+    path = tft_output.vocabulary_file_by_name(preprocessing.LABEL_FREQUENCIES)
+    if path is not None:
+        counts = {}
+        with tf.io.gfile.GFile(path) as handle:
+            for line in handle:
+                count, _, name = line.rstrip("\n").partition(" ")
+                counts[name] = int(float(count))
+        return {name: counts.get(name, 0) for name in classes}
+    files = tf.io.gfile.glob(layout.examples_pattern(transformed_examples_uri, layout.TRAIN))
+    spec = {label_key: tf.io.FixedLenFeature([], tf.int64)}
+    ids = np.zeros(len(classes), dtype=np.int64)
+    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096)
+    for batch in dataset.map(lambda records: tf.io.parse_example(records, spec)[label_key]):
+        ids += np.bincount(np.clip(batch.numpy(), 0, len(classes) - 1), minlength=len(classes))
+    return {name: int(ids[index]) for index, name in enumerate(classes)}
 
 
 def _raw_type(schema, label: str) -> str:
