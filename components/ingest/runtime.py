@@ -41,25 +41,53 @@ TRAIN_EVAL = "train_eval"
 SPLIT_MODES = (TRAIN_EVAL, layout.ALL)
 
 
-def detect_format(files: Sequence[str], requested: str = "auto") -> str:
-    """The input format: as requested, or from the first file's extension."""
-    if requested != "auto":
-        if requested not in FORMATS:
-            raise ConfigurationError(
-                f"Unknown input format {requested!r}; use one of {', '.join(FORMATS)} or 'auto'."
-            )
-        return requested
-    name = files[0].lower()
+def format_of(name: str) -> Optional[str]:
+    """The format a file's name says (csv, parquet or tfrecord), or None."""
+    name = name.lower()
     if name.endswith((".csv", ".csv.gz", ".txt")):
         return "csv"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     if ".tfrecord" in name or name.endswith(".gz"):
         return "tfrecord"
-    raise ConfigurationError(
-        f"Cannot tell the format of {files[0]!r} from its name. "
-        "Set the input_format parameter to csv, parquet or tfrecord."
-    )
+    return None
+
+
+def detect_format(files: Sequence[str], requested: str = "auto", data_path: str = "") -> str:
+    """The input format of ``files`` (what ``data_path`` matched): as requested, or
+    from the files' extensions, which must all say the same format.
+
+    Raises:
+      ConfigurationError: an unknown requested format; files whose names say
+        different formats (a folder or glob mixing CSV, Parquet and TFRecord), or
+        a format other than the requested one; with ``auto``, a file whose name
+        says no format.
+    """
+    if requested != "auto" and requested not in FORMATS:
+        raise ConfigurationError(
+            f"Unknown input format {requested!r}; use one of {', '.join(FORMATS)} or 'auto'."
+        )
+    source = data_path or files[0]
+    by_format: Dict[str, List[str]] = {}
+    for path in files:
+        by_format.setdefault(format_of(path) or "unknown", []).append(path)
+    named = sorted(f for f in by_format if f != "unknown")
+    if len(named) > 1 or (requested != "auto" and named and named != [requested]):
+        found = "; ".join(f"{fmt}: {', '.join(by_format[fmt][:3])}" for fmt in named)
+        raise ConfigurationError(
+            f"{source!r} mixes data formats ({found})"
+            + (f", but input_format is {requested!r}" if requested != "auto" else "")
+            + ". Keep one format per folder, or give a glob that picks one, such as "
+            f"'{source.rstrip('/')}/*.csv'."
+        )
+    if requested != "auto":
+        return requested
+    if "unknown" in by_format:
+        raise ConfigurationError(
+            f"Cannot tell the format of {by_format['unknown'][0]!r} (in {source!r}) from its name. "
+            "Set the input_format parameter to csv, parquet or tfrecord."
+        )
+    return named[0]
 
 
 def read_csv_header(path: str) -> List[str]:
@@ -270,30 +298,34 @@ def _parquet_pcollection(
 
 
 def _tfrecord_pcollection(
-    pipeline, pattern: str, label: str, dropped, assign_split, split_names, schema_kinds, schema_path
+    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
 ):
     import apache_beam as beam
     import tensorflow as tf
+    from google.protobuf.message import DecodeError
 
-    def canonical(record: bytes):
+    def canonical(file_and_record):
+        filename, record = file_and_record
         try:
             example = tf.train.Example.FromString(record)
-        except Exception as error:
+        except DecodeError as error:
             raise DataError(
-                f"{pattern}: a record is not a serialized tf.Example ({error}). "
+                f"{filename}: a record is not a serialized tf.Example ({error}). "
                 "TFRecord input must hold tf.Example protos."
             ) from None
         if label and label not in example.features.feature:
             dropped.inc()
             return
         if schema_kinds:
-            schema_types.retype_example(example, schema_kinds, pattern, schema_path)
+            schema_types.retype_example(example, schema_kinds, filename, schema_path)
         # Deterministic serialization (sorted feature keys) makes the hash split stable.
         yield _tagged(example.SerializeToString(deterministic=True), assign_split)
 
+    # The matched files, not the path: a folder is not a pattern Beam's reader expands.
     return (
         pipeline
-        | "ReadTFRecord" >> beam.io.ReadFromTFRecord(pattern)
+        | "ListTFRecordFiles" >> beam.Create(list(files))
+        | "ReadTFRecord" >> beam.io.ReadAllFromTFRecord(with_filename=True)
         | "CheckExample" >> beam.FlatMap(canonical).with_outputs(*split_names)
     )
 
@@ -312,7 +344,9 @@ def ingest(
     (``split_mode="train_eval"``) or all in one split (``split_mode="all"``).
 
     Args:
-      data_path: a file, folder or glob, local or ``gs://``.
+      data_path: a file, a folder (with or without a trailing slash: the files
+        directly inside it, names starting with ``.`` or ``_`` skipped) or a glob,
+        local or ``gs://``, in any of the formats (``common.files.match_files``).
       output_uri: the examples artifact folder; gets ``Split-train`` and
         ``Split-eval``, or ``Split-all``.
       train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1);
@@ -335,12 +369,14 @@ def ingest(
       rows}, "rows_without_label": n}``.
 
     Raises:
-      DataError: no file matches, files are empty, a CSV header is missing or
+      DataError: no file matches, listing the path fails (with the filesystem's
+        error), files are empty, a CSV header is missing or
         differs between files, a row is ragged, a required column is missing,
         a column the schema does not type is empty in every row, a cell cannot be
         read as its schema type (file, column, value and row named), or a
         train_eval split ends up empty.
       ConfigurationError: train_ratio out of range, unknown split mode or format,
+        files of different formats (by extension) in one folder or glob,
         or an unreadable schema.
     """
     import apache_beam as beam
@@ -358,7 +394,7 @@ def ingest(
     assign_split = splitter(split_mode, train_ratio)
     schema_kinds = schema_types.column_types(schema_path) if schema_path else {}
     files = match_files(data_path, what="data")
-    fmt = detect_format(files, input_format)
+    fmt = detect_format(files, input_format, data_path)
     columns: List[str] = []
     if fmt == "csv":
         columns = read_csv_header(files[0])
@@ -383,7 +419,7 @@ def ingest(
         elif fmt == "parquet":
             examples = _parquet_pcollection(pipeline, files, label, *splitting)
         else:
-            examples = _tfrecord_pcollection(pipeline, data_path, label, *splitting)
+            examples = _tfrecord_pcollection(pipeline, files, label, *splitting)
         for split in split_names:
             _ = examples[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
                 layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
