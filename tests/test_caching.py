@@ -123,3 +123,22 @@ def test_compiled_pipelines_cache_each_task_as_designed():
         assert {task for task, on in caching.items() if not on} == NEVER_CACHED & set(tasks), name
         binding = tasks["ingest"]["inputs"]["parameters"]["input_fingerprint"]["taskOutputParameter"]
         assert binding["producerTask"] == "fingerprint-inputs", name
+
+
+def test_caching_cannot_be_forced_on_for_the_never_cached_tasks():
+    """Forcing every task's cache on would serve the fingerprint, baseline and push
+    steps from the cache; only "as compiled" and "off" are offered."""
+    from pipelines.cloud import kubeflow, vertex
+    from pipelines.cloud.templates import TemplateError
+    from pipelines.cli import main
+
+    params = {"data_path": "gs://b/latest.csv", "label": "species", "serving_model_dir": "gs://b/serving"}
+    with pytest.raises(TemplateError, match="cannot be forced on"):
+        kubeflow.submit("training", params, host="http://127.0.0.1:9", enable_caching=True, dry_run=True)
+    settings = vertex.VertexSettings(project="p", region="us-central1", pipeline_root="gs://b/root", enable_caching=True)
+    with pytest.raises(TemplateError, match="cannot be forced on"):
+        vertex.submit("training", params, settings, dry_run=True)
+    with pytest.raises(SystemExit):  # the option is gone from the command line
+        main(["submit", "training", "--kubeflow", "--host", "http://127.0.0.1:9", "--caching", "--dry-run"])
+    compiled = kubeflow.submit("training", params, host="http://127.0.0.1:9", dry_run=True)["request"]["pipeline_spec"]
+    assert compiled == yaml.safe_load(open(os.path.join(REPO_ROOT, "compiled", "training.yaml")))  # as compiled

@@ -2,7 +2,7 @@
 
     kfp-tf submit PIPELINE --vertex --project P --region R --pipeline-root gs://B/root
         [--service-account SA] [--network NET] [--encryption-key KEY] [--label K=V ...]
-        [--caching | --no-caching] [--param NAME=VALUE ...] [--schedule CRON [--schedule-name N]]
+        [--no-caching] [--param NAME=VALUE ...] [--schedule CRON [--schedule-name N]]
         [--dry-run]
     kfp-tf submit PIPELINE --kubeflow --host URL [--experiment E] [--run-name N]
         [--recurring CRON] [--param NAME=VALUE ...] [--dry-run]
@@ -112,9 +112,10 @@ def add_commands(commands, default_compiled_dir: str) -> None:
     submit.add_argument("--run-name", help="the run's display name")
     submit.add_argument("--pipeline-root", help="where artifacts go (Vertex: required, gs://...)")
     submit.add_argument("--service-account", help="the runs' identity (Vertex: a Google service account; Kubeflow: a Kubernetes one)")
-    caching = submit.add_mutually_exclusive_group()
-    caching.add_argument("--caching", dest="caching", action="store_true", default=None, help="force task caching on")
-    caching.add_argument("--no-caching", dest="caching", action="store_false", help="force task caching off")
+    submit.add_argument(
+        "--no-caching", dest="caching", action="store_false", default=None,
+        help="run every task (default: each task cached as compiled, keyed on the input fingerprint)",
+    )
     submit.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
     submit.add_argument("--full", action="store_true", help="print the whole request, pipeline spec included")
     submit.add_argument("--compiled-dir", default=default_compiled_dir, help="where compiled/<name>.yaml are looked up")

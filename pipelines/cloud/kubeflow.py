@@ -14,7 +14,9 @@ import datetime
 import json
 from typing import Mapping, Optional
 
-from pipelines.cloud.templates import TemplateError, check_parameters, load_template, pipeline_name, template_path
+from pipelines.cloud.templates import (
+    TemplateError, check_caching, check_parameters, load_template, pipeline_name, template_path,
+)
 
 
 def kfp_cron(cron: str) -> str:
@@ -28,7 +30,8 @@ def kfp_cron(cron: str) -> str:
 
 
 def _pipeline_spec(template: str, enable_caching: Optional[bool]) -> dict:
-    """The spec the client sends: the template, with every task's caching overridden if asked."""
+    """The spec the client sends: the template, with every task's caching turned off if asked."""
+    check_caching(enable_caching)
     spec = copy.deepcopy(load_template(template))
     if enable_caching is not None:
         for task in spec["root"].get("dag", {}).get("tasks", {}).values():
@@ -65,7 +68,8 @@ def submit(pipeline: str, parameters: Mapping[str, object], *, host: str, experi
         for runs and ``<pipeline>-recurring`` for recurring runs.
       recurring: Cron expression; five fields (seconds are added) or six.
       pipeline_root: Where artifacts go (default: the deployment's).
-      enable_caching: True/False forces task caching; None keeps the compiled setting.
+      enable_caching: False turns every task's caching off; None keeps the compiled setting
+        (True is refused: ``templates.check_caching``).
       service_account: Kubernetes service account of the run's pods.
       namespace: The user namespace of a multi-user deployment.
       existing_token: A bearer token for the API, when the deployment needs one.

@@ -25,6 +25,18 @@ def template_path(pipeline: str, compiled_dir: Optional[str] = None) -> str:
     )
 
 
+def check_caching(enable_caching: Optional[bool]) -> None:
+    """Refuse ``enable_caching=True``: forced on for every task, the cache would serve
+    the tasks compiled as never cached (fingerprint-inputs, baseline, push, predict,
+    vertex-push): last run's data, last run's baseline, no push. None keeps each
+    task's compiled setting (README, "Caching"); False runs every task."""
+    if enable_caching:
+        raise TemplateError(
+            "Caching cannot be forced on for every task: the input fingerprint, baseline and push steps "
+            "must run each time (README, \"Caching\"). Leave it unset (each task as compiled) or turn it off."
+        )
+
+
 def load_template(path: str) -> Dict:
     """The pipeline spec of a compiled YAML file."""
     with open(path) as handle:

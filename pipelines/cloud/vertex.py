@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional
 
-from pipelines.cloud.templates import TemplateError, check_parameters, pipeline_name, template_path
+from pipelines.cloud.templates import TemplateError, check_caching, check_parameters, pipeline_name, template_path
 
 _NAME_CHARS = re.compile(r"[^-0-9a-z]+")
 
@@ -38,7 +38,8 @@ class VertexSettings:
       encryption_key: Cloud KMS key (CMEK) for the run and its resources,
         ``projects/p/locations/l/keyRings/r/cryptoKeys/k``.
       labels: Labels on the run (and on scheduled runs).
-      enable_caching: True/False forces task caching on/off; None keeps the compiled setting.
+      enable_caching: False turns every task's caching off; None keeps the compiled setting
+        (True is refused: ``templates.check_caching``).
       api_endpoint: Replaces ``<region>-aiplatform.googleapis.com`` (tests use a loopback fake).
       credentials: ``google.auth`` credentials; None means Application Default Credentials.
     """
@@ -55,6 +56,7 @@ class VertexSettings:
     credentials: Optional[object] = None
 
     def check(self) -> None:
+        check_caching(self.enable_caching)
         if not self.project or not self.region:
             raise TemplateError("Vertex AI needs --project and --region.")
         if not (self.pipeline_root or "").startswith("gs://"):
