@@ -194,6 +194,32 @@ def markdown_report(
     return "\n".join(lines) + "\n"
 
 
+def schema_environment(environment: str, schema, schema_file: str) -> Optional[str]:
+    """The environment to validate in, as TFDV takes it: None for the whole schema.
+
+    ``environment`` must be one the schema defines (its ``default_environment``). A
+    schema that defines none is checked whole, which is what ``TRAINING`` (the
+    default) means, so there only ``TRAINING`` or "" is accepted.
+
+    Raises:
+      ConfigurationError: the schema does not define ``environment``; the message
+        names it and the environments the schema defines.
+    """
+    from components.schema.runtime import TRAINING
+
+    defined = list(schema.default_environment)
+    if not environment or (not defined and environment == TRAINING):
+        return None
+    if environment in defined:
+        return environment
+    raise ConfigurationError(
+        f"The schema {schema_file} does not define the environment {environment!r}; it defines "
+        + (", ".join(repr(name) for name in defined) if defined else "none")
+        + ". Pass one of those, or add the environment to the schema's default_environment "
+        "(with not_in_environment on the features it lacks, such as the label for SERVING)."
+    )
+
+
 def validate_statistics(
     statistics_uri: str,
     schema_uri: str,
@@ -223,6 +249,8 @@ def validate_statistics(
       "drifted"}]}``.
 
     Raises:
+      ConfigurationError: ``environment`` is not one the schema defines
+        (``schema_environment``).
       ValidationFailedError: anomalies were found and ``fail_on_anomalies`` is true;
         the message lists each split, feature and anomaly. The report and the
         anomalies are written first, so they can be inspected.
@@ -235,7 +263,7 @@ def validate_statistics(
     if not splits:
         raise ConfigurationError(f"The statistics artifact {statistics_uri!r} holds no Split-<name> folder.")
     schema = load_schema(layout.schema_path(schema_uri))
-    env = environment if environment in schema.default_environment else None
+    env = schema_environment(environment, schema, layout.schema_path(schema_uri))
     baseline = None
     if baseline_statistics_path:
         if not 0.0 < drift_threshold <= 1.0:
