@@ -91,7 +91,8 @@ def probe() -> str:
     return where_am_i().output
 
 
-def test_a_cold_task_imports_nothing_from_the_working_folder_and_leaves_no_temp_files(tmp_path, monkeypatch):
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_a_task_imports_nothing_from_the_working_folder_and_leaves_no_temp_files(tmp_path, monkeypatch, warm):
     workdir = tmp_path / "work"
     shadow = tmp_path / "project" / "components"
     shadow.mkdir(parents=True)
@@ -102,7 +103,7 @@ def test_a_cold_task_imports_nothing_from_the_working_folder_and_leaves_no_temp_
     running = workdir / "tmp" / f"run-{os.getpid()}-running1"  # a run still going on
     for folder in (orphan, running):
         (folder / "tft-vocabulary").mkdir(parents=True)
-    summary = run_locally(probe, {}, str(workdir), warm=False)
+    summary = run_locally(probe, {}, str(workdir), warm=warm)
     assert summary["status"] == "succeeded", summary
     with open(os.path.join(summary["run_dir"], "where-am-i", "executor_output.json")) as handle:
         seen = json.loads(json.load(handle)["parameterValues"]["Output"])
