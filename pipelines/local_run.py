@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from pipelines.task_env import TaskEnvironment
 from pipelines.warm_worker import WarmWorker
@@ -31,12 +31,44 @@ _EXECUTOR_WARNING = re.compile(r"^\s*\[KFP Executor [^\]]* (WARNING|ERROR)\]: ")
 _NOISE = re.compile(
     r"Unable to register cu(DNN|FFT|BLAS) factory|cpu_feature_guard|To enable the following instructions"
     r"|rebuild TensorFlow with|Could not find cuda drivers|TF-TRT Warning|oneDNN custom operations"
-    r"|crcmod package not found|AtomicFunction.__del__|object is not subscriptable|Exception ignored in"
-    r"|polymorphic_function/atomic_function.py"
+    r"|crcmod package not found"
     # Library warnings that say nothing about the user's run.
     r"|cache key varies on repeated tracing|SavedModel saved prior to TF 2.5 detected"
     r"|TFMA support for TF 2.0 is currently in beta|tf_record_iterator \(from tensorflow"
 )
+
+
+# The one harmless traceback hidden from the screen, matched whole and line by line:
+# TensorFlow 2.16's AtomicFunction.__del__ running while the interpreter shuts down,
+# when its module's globals are already None. Any other "Exception ignored in" is shown.
+_SHUTDOWN_HEAD = (
+    re.compile(r"Exception ignored in: <function AtomicFunction\.__del__ at 0x[0-9a-fA-F]+>"),
+    re.compile(r"Traceback \(most recent call last\):"),
+    re.compile(r'  File "[^"]*/tensorflow/python/eager/polymorphic_function/atomic_function\.py", line \d+, in __del__'),
+)
+_SHUTDOWN_SOURCE = re.compile(r"    \S.*")  # the source line, and the caret line Python 3.11 adds
+_SHUTDOWN_TAIL = re.compile(r"TypeError: 'NoneType' object is not subscriptable")
+_SHUTDOWN_MAX_SOURCE = 2
+WHOLE, PREFIX, OTHER = "whole", "prefix", "other"
+
+
+def shutdown_noise(lines: List[str]) -> str:
+    """Whether ``lines`` are TensorFlow's harmless shutdown traceback (WHOLE), its
+    beginning (PREFIX: the next lines may complete it) or anything else (OTHER)."""
+    lines = [line.rstrip("\r") for line in lines]
+    head, rest = lines[: len(_SHUTDOWN_HEAD)], lines[len(_SHUTDOWN_HEAD):]
+    if not all(pattern.fullmatch(line) for pattern, line in zip(_SHUTDOWN_HEAD, head)):
+        return OTHER
+    if not rest:
+        return PREFIX
+    source, last = rest[:-1], rest[-1]
+    if len(source) > _SHUTDOWN_MAX_SOURCE or not all(_SHUTDOWN_SOURCE.fullmatch(line) for line in source):
+        return OTHER
+    if _SHUTDOWN_TAIL.fullmatch(last):
+        return WHOLE
+    if _SHUTDOWN_SOURCE.fullmatch(last) and len(rest) <= _SHUTDOWN_MAX_SOURCE:
+        return PREFIX
+    return OTHER
 
 
 class _Tee:
@@ -45,6 +77,8 @@ class _Tee:
     def __init__(self, stream, log_handle, verbose: bool):
         self._stream, self._log, self._verbose = stream, log_handle, verbose
         self._pending = ""
+        self._held: List[Tuple[str, str]] = []  # a possible shutdown traceback, until it is whole
+        # Every line of the run except TensorFlow's harmless shutdown traceback (not an error of the run).
         self.lines: List[str] = []
         self.task_started: Dict[str, float] = {}
         self.task_seconds: Dict[str, float] = {}
@@ -68,16 +102,43 @@ class _Tee:
             name, status = ended.groups()
             self.task_seconds[name] = time.monotonic() - self.task_started.get(name, time.monotonic())
             self.task_status[name] = status
-        if self._verbose and not _NOISE.search(plain):
-            self._stream.write(line + "\n")
-        elif _EXECUTOR_WARNING.search(plain) and not _NOISE.search(plain):
-            self._stream.write(f"[kfp-tf]   {plain.split(']: ', 1)[-1]}\n")
+        for shown, shown_plain in self._screened(line, plain):
+            self._show(shown, shown_plain)
         if started and not self._verbose:
             self._stream.write(f"[kfp-tf] {started.group(1)}: running\n")
         if ended:
             mark = "ok" if status == "SUCCESS" else status
             self._stream.write(f"[kfp-tf] {name}: {mark} in {self.task_seconds[name]:.1f} s\n")
         self._stream.flush()
+
+    def _screened(self, line: str, plain: str) -> List[Tuple[str, str]]:
+        """The lines to show now: a shutdown traceback is held until it is whole, then
+        dropped; held lines that turn out to be anything else are shown after all."""
+        held = self._held + [(line, plain)]
+        state = shutdown_noise([p for _, p in held])
+        if state == PREFIX:
+            self._held = held
+            return []
+        self._held = []
+        if state == WHOLE:
+            del self.lines[-len(held):]
+            return []
+        if len(held) > 1:  # the held lines were something else; look at this line afresh
+            return held[:-1] + self._screened(line, plain)
+        return held
+
+    def _show(self, line: str, plain: str) -> None:
+        if self._verbose and not _NOISE.search(plain):
+            self._stream.write(line + "\n")
+        elif _EXECUTOR_WARNING.search(plain) and not _NOISE.search(plain):
+            self._stream.write(f"[kfp-tf]   {plain.split(']: ', 1)[-1]}\n")
+
+    def finish(self) -> None:
+        """At the end of the run: show lines still held (a traceback cut short)."""
+        held, self._held = self._held, []
+        for line, plain in held:
+            self._show(line, plain)
+        self.flush()
 
     def flush(self) -> None:
         self._stream.flush()
@@ -303,7 +364,7 @@ def run_locally(
             tee.task_status.setdefault("(pipeline)", "FAILURE")
         finally:
             sys.executable = real_executable
-            tee.flush()
+            tee.finish()
             sys.stdout = real_stdout
     if runner == "docker":
         container_run.unstage(given, arguments, pipeline_root)

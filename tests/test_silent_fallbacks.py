@@ -66,3 +66,61 @@ def test_a_schema_without_environments_is_checked_whole_and_refuses_serving(smal
     assert validate_statistics(str(root / "statistics"), schema, str(tmp_path / "t"))["anomaly_count"] == 0
     with pytest.raises(ConfigurationError, match="does not define the environment 'SERVING'; it defines none"):
         validate_statistics(str(root / "statistics"), schema, str(tmp_path / "s"), environment="SERVING")
+
+
+# TensorFlow 2.16 at interpreter shutdown, as Python 3.11 prints it (the source and
+# caret lines appear when the file can still be read).
+SHUTDOWN_TRACEBACK = [
+    "Exception ignored in: <function AtomicFunction.__del__ at 0x7f3a9c2b1d80>",
+    "Traceback (most recent call last):",
+    '  File "/venv/lib/python3.11/site-packages/tensorflow/python/eager/polymorphic_function/atomic_function.py",'
+    " line 291, in __del__",
+    "    RUNTIME_FUNCTION_REFS[key] -= 1",
+    "    ~~~~~~~~~~~~~~~~~~~~~^^^^^",
+    "TypeError: 'NoneType' object is not subscriptable",
+]
+
+
+def _console(tmp_path, lines, finish=True):
+    from pipelines.local_run import _Tee
+
+    screen = io.StringIO()
+    with open(tmp_path / "run.log", "w") as log:
+        tee = _Tee(screen, log, verbose=True)
+        tee.write("".join(line + "\n" for line in lines))
+        if finish:
+            tee.finish()
+    return screen.getvalue(), (tmp_path / "run.log").read_text(), tee.lines
+
+
+@pytest.mark.parametrize("source_lines", [True, False])
+def test_only_the_known_tensorflow_shutdown_traceback_is_hidden(tmp_path, source_lines):
+    block = SHUTDOWN_TRACEBACK if source_lines else SHUTDOWN_TRACEBACK[:3] + SHUTDOWN_TRACEBACK[5:]
+    shown, log, lines = _console(tmp_path, ["before", *block, "after"])
+    assert shown == "before\nafter\n"
+    assert all(line in log for line in block)  # the log keeps everything
+    assert lines == ["before", "after"]  # and the summary never reports it as the run's error
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # Another object's finalizer failing: a real problem, shown whole.
+        ["Exception ignored in: <function _TemporaryFileCloser.__del__ at 0x7f00>", "Traceback (most recent call last):",
+         '  File "/app/components/common/thing.py", line 9, in __del__', "OSError: [Errno 28] No space left on device"],
+        # The same finalizer failing for another reason.
+        SHUTDOWN_TRACEBACK[:5] + ["KeyError: ('scope', 'fn')"],
+        # The words alone, in a task's own error.
+        ["TypeError: 'NoneType' object is not subscriptable"],
+        ["ValueError: Exception ignored in the data: column x"],
+    ],
+)
+def test_anything_else_that_resembles_it_is_shown(tmp_path, lines):
+    shown, _, kept = _console(tmp_path, lines + ["after"])
+    assert shown == "".join(line + "\n" for line in lines + ["after"])
+    assert kept == lines + ["after"]
+
+
+def test_a_traceback_cut_short_at_the_end_of_the_run_is_shown(tmp_path):
+    shown, _, _ = _console(tmp_path, SHUTDOWN_TRACEBACK[:3])
+    assert shown == "".join(line + "\n" for line in SHUTDOWN_TRACEBACK[:3])
