@@ -150,3 +150,38 @@ def test_the_warm_worker_exits_when_kfp_tf_is_killed_with_sigkill(tmp_path):
         time.sleep(0.2)
     assert not _alive(worker_pid)
     assert not os.path.exists(os.path.dirname(socket_path))  # its socket folder removed too
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="runs as other users through setuid")
+@pytest.mark.parametrize("uid, mode", [(container_run.CONTAINER_UID, 0o700), (4242, 0o1777)])
+def test_the_pipeline_root_of_other_users_is_private_or_sticky(uid, mode):
+    """The container user's own root stays private; anyone else's is sticky, so nobody
+    can rename or delete what another user's run put there."""
+    import pathlib
+    import shutil
+    import tempfile
+    import traceback
+
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="kfp-tf-test-"))  # pytest's tmp_path is root's only
+    os.chmod(shared, 0o755)
+    home = shared / f"user-{uid}"
+    home.mkdir()
+    os.chown(home, uid, uid)
+    pid = os.fork()
+    if pid == 0:  # the child becomes that user and prepares its pipeline root
+        code = 1
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            container_run.prepare_pipeline_root(str(home / "pipeline_root"))
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    try:
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        status = os.stat(home / "pipeline_root")
+        assert (status.st_uid, stat.S_IMODE(status.st_mode)) == (uid, mode)
+    finally:
+        shutil.rmtree(shared)
