@@ -5,6 +5,9 @@ backend rule replayed on the compiled IR (``kfp_cache``): kfp 2.13's local
 runner has no cache to drive.
 """
 import os
+import pathlib
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -55,17 +58,31 @@ def test_fingerprint_of_a_folder_and_a_glob_sees_files_added(tmp_path):
 
 def test_fingerprint_of_nothing_is_empty_and_an_unlistable_folder_raises(tmp_path):
     assert list_entries(str(tmp_path / "missing.csv")) == []  # ingest names the missing file itself
-    locked = tmp_path / "locked"
-    (locked / "inner").mkdir(parents=True)
-    _write(locked / "inner" / "a.csv", "x\n")
-    os.chmod(locked / "inner", 0)
+    assert list_entries(str(tmp_path / "missing" / "*.csv")) == []
+    shared = tempfile.mkdtemp(prefix="kfp-tf-test-")  # pytest's tmp_path is root's only
+    os.chmod(shared, 0o755)
+    locked = pathlib.Path(shared) / "locked"
+    locked.mkdir()
+    _write(locked / "a.csv", "x\n")
+    os.chmod(locked, 0)
+    pid = os.fork()  # as root, permissions are not enforced: list as another user
+    if pid == 0:
+        raised = 0
+        try:
+            if os.getuid() == 0:
+                os.setuid(4242)
+            for path in ("*.csv", "a.csv", ""):  # a glob, a file, the folder
+                try:
+                    list_entries(os.path.join(locked, path))
+                except PermissionError:
+                    raised += 1  # raised, not taken for "no file"
+        finally:
+            os._exit(3 - raised)
     try:
-        if os.access(locked / "inner", os.R_OK):
-            pytest.skip("running as root: permissions are not enforced")
-        with pytest.raises(PermissionError):
-            list_entries(str(locked / "inner" / "a.csv"))
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     finally:
-        os.chmod(locked / "inner", 0o755)
+        os.chmod(locked, 0o755)
+        shutil.rmtree(shared)
 
 
 def _compiled(tmp_path, name):

@@ -24,14 +24,36 @@ Entry = Tuple[str, int, str]
 _WILDCARDS = "*?["
 
 
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _local_matches(path: str) -> List[str]:
+    """The file or folder ``path`` names, or a glob's matches. A missing path matches
+    nothing; one that cannot be read (permission denied) raises, where ``glob`` and
+    ``os.path.exists`` would quietly report nothing."""
+    wildcard = min((path.index(c) for c in _WILDCARDS if c in path), default=None)
+    if wildcard is None:
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            return []
+        return [path]
+    base = os.path.dirname(path[:wildcard]) or "."
+    try:
+        os.scandir(base).close()  # the folder the glob starts from must be readable
+    except FileNotFoundError:
+        return []
+    return sorted(glob.glob(path))
+
+
 def _local_entries(path: str) -> List[Entry]:
     """Every file under ``path`` (a file, a folder, walked whole, or a glob)."""
-    matches = [path] if os.path.exists(path) else sorted(glob.glob(path))
     entries: List[Entry] = []
-    for match in matches:
+    for match in _local_matches(path):
         files = [match]
         if os.path.isdir(match):
-            files = [os.path.join(root, name) for root, _, names in os.walk(match) for name in names]
+            files = [os.path.join(root, name) for root, _, names in os.walk(match, onerror=_raise) for name in names]
         for name in files:
             status = os.stat(name)
             entries.append((os.path.abspath(name), status.st_size, str(status.st_mtime_ns)))
