@@ -5,7 +5,7 @@ This module is authoring-only: it loads kfp's DSL, which a running component
 (where ``_KFP_RUNTIME=true``) does not have, so runtime code never imports it.
 """
 from components.baseline.component import baseline
-from components.evaluate.component import evaluate
+from components.evaluate.component import check_settings, evaluate
 from components.fingerprint.component import fingerprint_inputs
 from components.infra_validate.component import infra_validate
 from components.ingest.component import ingest
@@ -15,7 +15,7 @@ from components.schema.component import schema
 from components.statistics.component import statistics
 from components.train.component import train
 from components.transform.component import transform
-from components.validate.component import validate
+from components.validate.component import data_gate, validate
 from components.vertex_push.component import vertex_push
 
 # The catalogue, in pipeline order.
@@ -25,6 +25,8 @@ ALL_COMPONENTS = {
     "statistics": statistics,
     "schema": schema,
     "validate": validate,
+    "data_gate": data_gate,
+    "check_settings": check_settings,
     "transform": transform,
     "train": train,
     "baseline": baseline,

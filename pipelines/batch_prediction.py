@@ -10,7 +10,7 @@ from typing import List
 
 from kfp import dsl
 
-from components.catalog import fingerprint_inputs, ingest, predict, schema, statistics, validate
+from components.catalog import data_gate, fingerprint_inputs, ingest, predict, schema, statistics, validate
 
 
 @dsl.pipeline(
@@ -72,12 +72,13 @@ def batch_prediction(
     validate_task = validate(
         statistics=statistics_task.outputs["statistics"],
         schema=schema_task.outputs["schema"],
-        fail_on_anomalies=fail_on_anomalies,
         baseline_statistics_path=baseline_statistics_path,
         drift_threshold=drift_threshold,
         environment="SERVING",
         beam_pipeline_args=beam_pipeline_args,
     )
+    # validate writes its report and always completes; the gate stops the run.
+    gate_task = data_gate(anomalies=validate_task.outputs["anomalies"], fail_on_anomalies=fail_on_anomalies)
     predict(
         examples=ingest_task.outputs["examples"],
         statistics=statistics_task.outputs["statistics"],
@@ -85,4 +86,4 @@ def batch_prediction(
         output_format=output_format,
         key_columns=key_columns,
         beam_pipeline_args=beam_pipeline_args,
-    ).after(validate_task).set_caching_options(False)
+    ).after(gate_task).set_caching_options(False)

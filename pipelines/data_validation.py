@@ -2,7 +2,9 @@
 validate against a curated schema and (optionally) a baseline -> reports.
 
 Run it on every new batch before it is trained on or served: it stops on schema
-anomalies and on drift from the baseline, naming each feature. The batch is one
+anomalies and on drift from the baseline, naming each feature: validate measures
+and writes its report and comparison view (a finished task, so the UIs show them),
+and data_gate after it stops the run. The batch is one
 dataset, not a train/eval pair: ingest keeps every row in the one split "all" (so
 a batch of any size is checked whole) and types the columns as the curated schema
 says. Pure wiring, no
@@ -12,7 +14,7 @@ from typing import List
 
 from kfp import dsl
 
-from components.catalog import fingerprint_inputs, ingest, schema, statistics, validate
+from components.catalog import data_gate, fingerprint_inputs, ingest, schema, statistics, validate
 
 
 @dsl.pipeline(
@@ -58,12 +60,12 @@ def data_validation(
     )
     statistics_task = statistics(examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args)
     schema_task = schema(statistics=statistics_task.outputs["statistics"], curated_schema_path=curated_schema_path)
-    validate(
+    validate_task = validate(
         statistics=statistics_task.outputs["statistics"],
         schema=schema_task.outputs["schema"],
-        fail_on_anomalies=fail_on_anomalies,
         baseline_statistics_path=baseline_path,
         drift_threshold=drift_threshold,
         environment=environment,
         beam_pipeline_args=beam_pipeline_args,
     )
+    data_gate(anomalies=validate_task.outputs["anomalies"], fail_on_anomalies=fail_on_anomalies)

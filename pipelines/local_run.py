@@ -163,15 +163,6 @@ def _task_outputs(run_dir: str, task: str) -> Dict[str, object]:
     return found
 
 
-def _validation_on_disk(run_dir: Optional[str]) -> Dict[str, object]:
-    """What validate found, read from its artifact when the task failed on it."""
-    path = os.path.join(run_dir or "", "validate", "anomalies", "validation.json")
-    if not run_dir or not os.path.exists(path):
-        return {}
-    with open(path) as handle:
-        return json.load(handle)
-
-
 def find_error(lines: List[str]) -> Optional[Dict[str, str]]:
     """The last user-facing error (or else the last exception) in a task log."""
     chosen = None
@@ -214,7 +205,7 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
     outputs = {task: _task_outputs(run_dir, task) for task in tee.task_status} if run_dir else {}
     failed = [task for task, status in tee.task_status.items() if status != "SUCCESS"]
     examples = outputs.get("ingest", {}).get("examples", {})
-    anomalies = outputs.get("validate", {}).get("anomalies", {}) or _validation_on_disk(run_dir)
+    anomalies = outputs.get("validate", {}).get("anomalies", {})
     evaluation = outputs.get("evaluate", {}).get("evaluation", {})
     blessing = outputs.get("evaluate", {}).get("blessing", {})
     pushed = outputs.get("push", {}).get("pushed_model", {})
@@ -236,10 +227,12 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "task": transform_graph.get("task"),
         "classes": transform_graph.get("classes"),
         "metrics": evaluation.get("overall"),
+        "metric_intervals": evaluation.get("intervals"),
         "blessed": blessing.get("blessed") if blessing else None,
         "blessing_reasons": blessing.get("reasons"),
         "baseline": {"version": _integer(baseline.get("version")), "uri": baseline.get("uri")} if baseline.get("found") else None,
         "baseline_metrics": evaluation.get("baseline_overall"),
+        "baseline_metric_intervals": evaluation.get("baseline_intervals"),
         "infra_blessed": infra.get("blessed") if infra else None,
         "infra_reasons": infra.get("reasons"),
         "infra_latency_ms": infra.get("latency_ms"),
@@ -269,7 +262,7 @@ def human_summary(summary: Dict) -> str:
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
     drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
-    listed = [] if summary.get("failed_task") == "validate" else (summary.get("anomalies") or [])[:10]
+    listed = [] if summary.get("failed_task") == "data-gate" else (summary.get("anomalies") or [])[:10]
     for anomaly in listed:  # when validation stopped the run, its error lists them
         lines.append(f"    {anomaly['split']} / {anomaly['feature']}: {anomaly['kinds']}")
     if summary.get("drift"):
@@ -279,7 +272,11 @@ def human_summary(summary: Dict) -> str:
         )
     if summary.get("metrics"):
         shown = {k: v for k, v in summary["metrics"].items() if k != "example_count" and "[" not in k}
-        lines.append(f"  {summary.get('task') or 'metrics'}: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+        intervals = summary.get("metric_intervals") or {}
+        lines.append(f"  {summary.get('task') or 'metrics'} (95 % intervals): " + ", ".join(
+            f"{k} {v:.4g}" + (f" [{intervals[k][0]:.3g}, {intervals[k][1]:.3g}]" if k in intervals else "")
+            for k, v in shown.items()
+        ))
     if summary.get("baseline_metrics"):
         old = summary["baseline_metrics"]
         shown = [k for k in summary.get("metrics") or {} if k in old and k != "example_count" and "[" not in k]

@@ -1,10 +1,14 @@
-"""The training pipeline: ingest -> statistics -> schema -> validate -> transform
--> train -> evaluate (against the baseline: the last pushed model) -> infra_validate
--> push.
+"""The training pipeline: ingest -> statistics -> schema -> validate -> data_gate
+(beside check_settings) -> transform -> train -> evaluate (against the baseline: the
+last pushed model) -> infra_validate -> push.
 
-No dsl.If/ParallelFor/ExitHandler: the validation gate fails its task (stopping
-every downstream task) and push decides from both blessings itself, so the same DAG
-runs on kfp's local runner, on Kubeflow Pipelines and on Vertex AI Pipelines.
+Gates measure, then decide: validate always completes with its report and
+comparison view, and the small data_gate task after it stops the run on
+anomalies, so the evidence of a stopped run is the output of a finished task
+(KFP's launcher uploads no outputs of a failed one). check_settings stops a run
+with a threshold, slice or serving folder that cannot work before any work.
+No dsl.If/ParallelFor/ExitHandler: push decides from both blessings itself, so the
+same DAG runs on kfp's local runner, on Kubeflow Pipelines and on Vertex AI Pipelines.
 """
 from typing import Dict, List
 
@@ -12,6 +16,8 @@ from kfp import dsl
 
 from components.catalog import (
     baseline,
+    check_settings,
+    data_gate,
     evaluate,
     fingerprint_inputs,
     infra_validate,
@@ -59,6 +65,8 @@ def training(
     thresholds: Dict[str, Dict[str, float]] = {},
     change_thresholds: Dict[str, Dict[str, float]] = {},
     slices: List[str] = [],
+    allow_small_eval_split: bool = False,
+    accept_champion_collapse: bool = False,
     baseline_vertex_model: str = "",
     beam_pipeline_args: List[str] = [],
 ):
@@ -105,6 +113,10 @@ def training(
         used on the first run (no baseline).
       slices: Features to report metrics per value of ("a,b" crosses two); empty
         means every categorical feature.
+      allow_small_eval_split: Judge an eval split too small to decide anything on its
+        values alone (recorded in the blessing) instead of blessing nothing.
+      accept_champion_collapse: Bless even when the champion, on this eval split,
+        falls far below what it scored when it was blessed (recorded).
       baseline_vertex_model: A Vertex AI Model Registry model
         (projects/P/locations/L/models/M): its default version is the baseline
         instead of the newest version in serving_model_dir; empty: the serving folder.
@@ -136,11 +148,22 @@ def training(
     validate_task = validate(
         statistics=statistics_task.outputs["statistics"],
         schema=schema_task.outputs["schema"],
-        fail_on_anomalies=fail_on_anomalies,
         baseline_statistics_path=baseline_statistics_path,
         drift_threshold=drift_threshold,
         beam_pipeline_args=beam_pipeline_args,
     )
+    gate_task = data_gate(anomalies=validate_task.outputs["anomalies"], fail_on_anomalies=fail_on_anomalies)
+    # Never cached: it reads the serving folder's state (is it writable).
+    settings_task = check_settings(
+        schema=schema_task.outputs["schema"],
+        statistics=statistics_task.outputs["statistics"],
+        label=label,
+        serving_model_dir=serving_model_dir,
+        task=task,
+        thresholds=thresholds,
+        change_thresholds=change_thresholds,
+        slices=slices,
+    ).set_caching_options(False)
     transform_task = transform(
         examples=ingest_task.outputs["examples"],
         schema=schema_task.outputs["schema"],
@@ -150,7 +173,7 @@ def training(
         task=task,
         module_file=module_file,
         beam_pipeline_args=beam_pipeline_args,
-    )
+    ).after(gate_task, settings_task)
     train_task = train(
         transform_graph=transform_task.outputs["transform_graph"],
         transformed_examples=transform_task.outputs["transformed_examples"],
@@ -182,6 +205,8 @@ def training(
         thresholds=thresholds,
         change_thresholds=change_thresholds,
         slices=slices,
+        allow_small_eval_split=allow_small_eval_split,
+        accept_champion_collapse=accept_champion_collapse,
         beam_pipeline_args=beam_pipeline_args,
     )
     infra_validate_task = infra_validate(

@@ -51,7 +51,7 @@ def test_batch_prediction_predicts_every_row_as_the_pushed_model_does(penguin_ru
 
     code, summary = _run_cli(tmp_path, data, serving, penguin_run)
     assert code == 0 and summary["status"] == "succeeded", summary
-    assert list(summary["task_seconds"]) == ["fingerprint-inputs", "ingest", "statistics", "schema", "validate", "predict"]
+    assert list(summary["task_seconds"]) == ["fingerprint-inputs", "ingest", "statistics", "schema", "validate", "data-gate", "predict"]
     assert summary["anomaly_count"] == 0 and summary["drift"] and not any(d["drifted"] for d in summary["drift"])
     assert summary["prediction_model"] == pushed and summary["predicted_rows"] == len(rows) == 344
 
@@ -87,7 +87,7 @@ def test_a_drifted_batch_is_stopped_by_validation_before_any_prediction(penguin_
     serving, _ = _push(penguin_run, tmp_path)
 
     code, summary = _run_cli(tmp_path, data, serving, penguin_run)
-    assert code == 1 and summary["status"] == "failed" and summary["failed_task"] == "validate"
+    assert code == 1 and summary["status"] == "failed" and summary["failed_task"] == "data-gate"
     assert summary["error"]["type"] == "ValidationFailedError"
     assert "bill_length_mm" in summary["error"]["message"] and "JENSEN_SHANNON" in summary["error"]["message"]
     assert {d["feature"] for d in summary["drift"] if d["drifted"]} == {"bill_length_mm"}

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from components.common.errors import ConfigurationError
-from components.evaluate.runtime import evaluate, is_blessed
+from components.common.blessing import is_blessed
+from components.evaluate.runtime import evaluate
 from conftest import PENGUINS, read_csv_rows
 
 
@@ -112,13 +113,12 @@ def test_a_baseline_for_another_task_is_a_clear_error(tmp_path, penguin_run):
     assert not os.path.exists(tmp_path / "blessing")
 
 
-def _shuffled_train_labels(source, target, label, seed=0):
-    """The same CSV, except that the labels of the rows ingest puts in train are shuffled.
+def _shuffled_train_labels(source, target, label, seed=0, split="train"):
+    """The same CSV, except that the labels of the rows ingest puts in ``split`` are shuffled.
 
-    Eval rows are left byte for byte (so both runs evaluate on the same true labels).
-    A shuffled train row whose new line would hash into eval gets trailing spaces
-    after its first cell (ingest strips cells: the same value) until it hashes into
-    train again.
+    Rows of the other split are left byte for byte. A shuffled row whose new line
+    would hash into the other split gets trailing spaces after its first cell
+    (ingest strips cells: the same value) until it hashes into ``split`` again.
     """
     from components.ingest.runtime import split_of
 
@@ -126,13 +126,13 @@ def _shuffled_train_labels(source, target, label, seed=0):
         header, *rows = list(csv.reader(handle))
     column = header.index(label)
     line = lambda cells: ",".join(cells)  # the sample CSV has no quoted cells
-    train = [i for i, r in enumerate(rows) if r[column] and split_of(line(r).encode(), 0.8) == "train"]
+    train = [i for i, r in enumerate(rows) if r[column] and split_of(line(r).encode(), 0.8) == split]
     labels = [rows[i][column] for i in train]
     random.Random(seed).shuffle(labels)
     for index, new_label in zip(train, labels):
         row = list(rows[index])
         row[column] = new_label
-        while split_of(line(row).encode(), 0.8) != "train":
+        while split_of(line(row).encode(), 0.8) != split:
             row[0] += " "
         rows[index] = row
     with open(target, "w", newline="") as handle:
@@ -170,3 +170,11 @@ def test_second_run_on_shuffled_labels_is_not_blessed_and_pushes_nothing(tmp_pat
     assert second["push_reason"].startswith("not blessed by evaluate: ")
     report = open(os.path.join(second["run_dir"], "evaluate", "evaluation_report")).read()
     assert "| metric | candidate | baseline | change |" in report
+
+    # New data whose eval labels disagree with what the champion learned: it collapses.
+    relabelled = _shuffled_train_labels(PENGUINS, tmp_path / "eval_shuffled.csv", "species", seed=1, split="eval")
+    third = run_locally(training, {"data_path": relabelled, **common}, str(tmp_path / "third"))
+    assert third["status"] == "succeeded" and third["blessed"] is False and third["pushed_model"] is None, third
+    collapse = [r for r in third["blessing_reasons"] if r.startswith(f"the champion (version {version}) scores accuracy")]
+    assert collapse and "when it was blessed" in collapse[0] and "accept_champion_collapse" in collapse[0]
+    assert sorted(os.listdir(serving)) == [str(version)]

@@ -5,7 +5,8 @@ import os
 import pytest
 
 from components.common.errors import ConfigurationError
-from components.infra_validate.runtime import infra_validate, is_infra_blessed
+from components.common.blessing import is_infra_blessed
+from components.infra_validate.runtime import infra_validate
 from components.push.runtime import push_decision, push_model
 
 
@@ -72,7 +73,7 @@ def test_the_exported_model_passes_and_latency_is_recorded(tmp_path, penguin_run
     ids=["nan", "not-summing-to-one", "wrong-number-of-classes", "regression-outputs"],
 )
 def test_a_garbage_signature_is_stopped_and_nothing_is_pushed(tmp_path, penguin_run, outputs_fn, expected):
-    from components.evaluate.runtime import write_blessing
+    from components.common.blessing import write_blessing
 
     run = penguin_run
     model = _save_model(tmp_path / "garbage", outputs_fn)
@@ -115,7 +116,7 @@ def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, 
 
     from components.catalog import infra_validate as infra_validate_component
     from components.catalog import push as push_component
-    from components.evaluate.runtime import write_blessing
+    from components.common.blessing import write_blessing
     from pipelines.local_run import run_locally
 
     @dsl.pipeline(name="infra-gate")

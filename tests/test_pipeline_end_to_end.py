@@ -30,9 +30,11 @@ def test_penguins_train_bless_push_and_serve(tmp_path):
     assert summary["anomaly_count"] == 0 and summary["task"] == "classification"
     assert summary["metrics"]["accuracy"] >= 0.9 and summary["blessed"] is True
     assert set(summary["task_seconds"]) == {
-        "fingerprint-inputs", "ingest", "statistics", "schema", "validate", "transform", "train", "baseline", "evaluate",
-        "infra-validate", "push",
+        "fingerprint-inputs", "ingest", "statistics", "schema", "validate", "data-gate", "check-settings", "transform",
+        "train", "baseline", "evaluate", "infra-validate", "push",
     }
+    low, high = summary["metric_intervals"]["accuracy"]
+    assert low <= summary["metrics"]["accuracy"] <= high
     assert summary["baseline"] is None and summary["infra_blessed"] is True  # the first model in this folder
     pushed = summary["pushed_model"]
     assert os.path.dirname(pushed) == os.path.join(tmp_path, "serving") and os.path.basename(pushed).isdigit()
@@ -99,8 +101,13 @@ def test_data_validation_stops_a_drifted_batch_and_passes_an_unchanged_one(tmp_p
     before = moved.read_bytes()
 
     stopped = _data_validation(tmp_path / "moved_run", str(moved), baseline=PENGUINS)
-    assert stopped["status"] == "failed" and stopped["failed_task"] == "validate"
+    assert stopped["status"] == "failed" and stopped["failed_task"] == "data-gate"
     assert stopped["error"]["type"] == "ValidationFailedError" and "bill_length_mm" in stopped["error"]["message"]
+    # Measure, then decide: validate completed, and its executor output lists the evidence.
+    executor_output = json.load(open(os.path.join(stopped["run_dir"], "validate", "executor_output.json")))
+    assert {"anomalies", "anomalies_report", "comparison_view"} <= set(executor_output["artifacts"])
+    report = open(executor_output["artifacts"]["anomalies_report"]["artifacts"][0]["uri"]).read()
+    assert "bill_length_mm" in report
     drifted = {d["feature"] for d in stopped["drift"] if d["drifted"]}
     assert drifted == {"bill_length_mm"}
     assert moved.read_bytes() == before

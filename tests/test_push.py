@@ -46,7 +46,7 @@ def test_push_needs_a_destination_and_a_saved_model(tmp_path, fake_model):
 
 
 def _blessings(tmp_path, evaluate_ok, infra_ok):
-    from components.evaluate.runtime import write_blessing
+    from components.common.blessing import write_blessing
     from components.infra_validate.runtime import write_infra_blessing
 
     blessing, infra = str(tmp_path / "blessing"), str(tmp_path / "infra")

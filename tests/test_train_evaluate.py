@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from components.common.errors import ConfigurationError
-from components.evaluate.runtime import evaluate, is_blessed
+from components.common.blessing import is_blessed
+from components.evaluate.runtime import evaluate
 from components.train.runtime import train
 from conftest import PENGUINS, read_csv_rows, serialized_examples
 

@@ -11,12 +11,15 @@ A record is ``{"task", "metrics": {name: value}, "intervals": {name: [low, high]
 "example_count", "blessed_at"}``.
 """
 import json
-import os
 import time
 from typing import Dict, Optional
 
+from components.common import storage
+
 RECORD_DIR = "assets.extra"
 RECORD_FILE = "evaluation_record.json"
+# Relative to the version folder.
+RECORD_PATH = f"{RECORD_DIR}/{RECORD_FILE}"
 
 
 def make_record(task: str, metrics: Dict[str, float], intervals: Dict[str, list]) -> Dict[str, object]:
@@ -31,24 +34,18 @@ def make_record(task: str, metrics: Dict[str, float], intervals: Dict[str, list]
 
 
 def record_path(model_dir: str) -> str:
-    return os.path.join(model_dir, RECORD_DIR, RECORD_FILE)
+    return f"{model_dir.rstrip('/')}/{RECORD_DIR}/{RECORD_FILE}"
 
 
-def write_record(model_dir: str, record: Dict[str, object]) -> None:
-    """Write the record into a (staged, not yet published) model folder, local or remote."""
-    import tensorflow as tf
-
-    tf.io.gfile.makedirs(os.path.join(model_dir, RECORD_DIR))
-    with tf.io.gfile.GFile(record_path(model_dir), "w") as handle:
-        handle.write(json.dumps(record, indent=2))
+def record_bytes(record: Dict[str, object]) -> bytes:
+    """The file's content, for ``serving_folder.publish(..., extra_files=...)``."""
+    return json.dumps(record, indent=2).encode("utf-8")
 
 
 def read_record(model_dir: str) -> Optional[Dict[str, object]]:
-    """The record of a pushed model, or None when it has none (pushed before records existed)."""
-    import tensorflow as tf
-
+    """The record of a pushed model (local or gs://), or None when it has none
+    (pushed before records existed, or by another tool)."""
     path = record_path(model_dir)
-    if not tf.io.gfile.exists(path):
+    if not storage.exists(path):
         return None
-    with tf.io.gfile.GFile(path) as handle:
-        return json.load(handle)
+    return json.loads(storage.read_bytes(path).decode("utf-8"))

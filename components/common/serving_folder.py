@@ -35,7 +35,7 @@ import shutil
 import socket
 import time
 import uuid
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from components.common import storage
 from components.common.errors import ConfigurationError
@@ -107,10 +107,12 @@ def _marker(source: str) -> bytes:
     return json.dumps({"source": source, "published_at": time.time(), "host": socket.gethostname()}).encode()
 
 
-def publish(model_dir: str, base: str) -> Tuple[int, str]:
+def publish(model_dir: str, base: str, extra_files: Optional[Dict[str, bytes]] = None) -> Tuple[int, str]:
     """Publish the SavedModel in ``model_dir`` as a new version of ``base``.
 
-    Returns ``(version, uri)``. An existing version is never written into.
+    ``extra_files`` (``{path relative to the version: content}``, such as the
+    evaluation record) are written into the version with the model, before the
+    marker. Returns ``(version, uri)``. An existing version is never written into.
 
     Raises:
       ConfigurationError: ``model_dir`` holds no ``saved_model.pb``.
@@ -120,12 +122,13 @@ def publish(model_dir: str, base: str) -> Tuple[int, str]:
     files = [f for f in storage.list_files(model_dir) if f != PUBLISHED]
     if SAVED_MODEL_FILE not in files:
         raise ConfigurationError(f"{model_dir} holds no {SAVED_MODEL_FILE}; the train step did not export a model.")
+    extra_files = dict(extra_files or {})
     if storage.is_remote(base):
-        return _publish_remote(model_dir, files, base)
-    return _publish_local(model_dir, base)
+        return _publish_remote(model_dir, files, base, extra_files)
+    return _publish_local(model_dir, base, extra_files)
 
 
-def _publish_remote(model_dir: str, files: List[str], base: str) -> Tuple[int, str]:
+def _publish_remote(model_dir: str, files: List[str], base: str, extra_files: Dict[str, bytes]) -> Tuple[int, str]:
     incomplete = [v for v in versions(base) if v not in published_versions(base)]
     if incomplete:
         logger.warning(
@@ -141,18 +144,22 @@ def _publish_remote(model_dir: str, files: List[str], base: str) -> Tuple[int, s
         # saved_model.pb after the variables and assets, the marker last.
         for relative in sorted(files, key=lambda f: f == SAVED_MODEL_FILE):
             storage.copy_file(os.path.join(model_dir, relative), f"{destination}/{relative}")
+        for relative, content in extra_files.items():
+            storage.write_bytes(f"{destination}/{relative}", content)
         storage.write_bytes(f"{destination}/{PUBLISHED}", _marker(model_dir))
         return version, destination
     raise RuntimeError(f"Could not find a free version folder under {base}: {_CLASHES} names in a row were taken.")
 
 
-def _publish_local(model_dir: str, base: str) -> Tuple[int, str]:
+def _publish_local(model_dir: str, base: str, extra_files: Dict[str, bytes]) -> Tuple[int, str]:
     os.makedirs(base, exist_ok=True)
     remove_dead_staging(base)
     staging = os.path.join(base, f"{STAGING_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(PUBLISHED))
     renamed = False
     try:
+        for relative, content in extra_files.items():
+            storage.write_bytes(os.path.join(staging, relative), content)
         storage.write_bytes(os.path.join(staging, PUBLISHED), _marker(model_dir))
         for _ in range(_CLASHES):
             version = next_version(base)

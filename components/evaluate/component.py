@@ -130,3 +130,47 @@ def evaluate(
             "baseline_overall", "baseline_intervals",
         )}
     )
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def check_settings(
+    schema: Input[Artifact],
+    statistics: Input[Artifact],
+    label: str,
+    serving_model_dir: str,
+    task: str = "auto",
+    thresholds: Dict[str, Dict[str, float]] = {},
+    change_thresholds: Dict[str, Dict[str, float]] = {},
+    slices: List[str] = [],
+):
+    """Check the evaluation and push settings before any work (before transform).
+
+    Args:
+      schema: The output of schema (the features slices may name).
+      statistics: The output of statistics (the label's type and range give the task,
+        and so the metric names thresholds may use).
+      label: The column to predict.
+      serving_model_dir: Where blessed models will be pushed: it must be writable
+        (locally), or listable (gs://).
+      task: auto, classification or regression.
+      thresholds: As evaluate's.
+      change_thresholds: As evaluate's.
+      slices: As evaluate's.
+
+    Raises:
+      ConfigurationError: A threshold names a metric that is not computed for this
+        task, a bound or direction is wrong, a slice names a feature the schema
+        lacks, or the serving folder cannot be written.
+    """
+    from components.evaluate.settings import check_settings as run_check
+
+    run_check(
+        schema_uri=schema.path,
+        statistics_uri=statistics.path,
+        label=label,
+        task=task,
+        thresholds=thresholds,
+        change_thresholds=change_thresholds,
+        slices=slices,
+        serving_model_dir=serving_model_dir,
+    )

@@ -15,6 +15,7 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError
 from components.common import model_record
+from components.common.blessing import write_blessing
 from components.evaluate import results
 from components.evaluate.compare import CLASS_ORDER_FREE, check_baseline, comparable_change_thresholds
 from components.evaluate.config import (
@@ -24,11 +25,11 @@ from components.evaluate.config import (
 from components.evaluate.judge import judge
 from components.evaluate.predictions import eval_predictions
 from components.evaluate.report import markdown_report, side_by_side
+from components.evaluate.settings import check_slices
 
 logger = logging.getLogger(__name__)
 
 EVALUATION_FILE = "evaluation.json"
-BLESSING_FILE = "blessing.json"
 
 
 def categorical_slice_features(schema, statistics, label: str) -> List[str]:
@@ -44,17 +45,6 @@ def categorical_slice_features(schema, statistics, label: str) -> List[str]:
         for f in schema.feature
         if f.type == schema_pb2.BYTES and f.name != label and 0 < unique.get(f.name, 0) <= MAX_SLICE_VALUES
     ]
-
-
-def check_slices(slices: List[List[str]], schema) -> None:
-    """Raise ConfigurationError naming any slice feature the schema does not have."""
-    known = [f.name for f in schema.feature]
-    unknown = sorted({name for names in slices for name in names if name not in known})
-    if unknown:
-        raise ConfigurationError(
-            f"slices name feature(s) {unknown} that are not in the schema; features: {', '.join(known)}. "
-            'Give feature names, or "a,b" to cross two features.'
-        )
 
 
 def _per_class(eval_result, classes) -> Dict[str, float]:
@@ -133,7 +123,7 @@ def evaluate(
     if slice_list is None:
         statistics = load_statistics(statistics_uri, layout.TRAIN)
         slice_list = [[f] for f in categorical_slice_features(schema, statistics, task_info["label"])]
-    check_slices(slice_list, schema)
+    check_slices(slice_list, [f.name for f in schema.feature])
     user_thresholds = bool(thresholds)
     thresholds = dict(thresholds or default_thresholds(task_info))
     with_baseline = bool(baseline_model_uri) and has_baseline(baseline_model_uri)
@@ -230,39 +220,3 @@ def evaluate(
             handle.write(markdown_report(evaluation))
     logger.info("Evaluation: blessed=%s overall=%s baseline=%s reasons=%s", blessed, overall, baseline_overall, reasons)
     return evaluation
-
-
-def write_blessing(blessing_uri: str, blessed: bool, reasons: Sequence[str], details: Optional[Dict] = None) -> None:
-    """TFX-style blessing folder: an empty BLESSED or NOT_BLESSED file, plus blessing.json
-    (blessed, reasons, and ``details``: both models' overall metrics, the intervals,
-    the thresholds, every check, and the ``record`` push stores with the model)."""
-    os.makedirs(blessing_uri, exist_ok=True)
-    name = layout.BLESSED_FILE if blessed else layout.NOT_BLESSED_FILE
-    open(os.path.join(blessing_uri, name), "w").close()
-    with open(os.path.join(blessing_uri, BLESSING_FILE), "w") as handle:
-        json.dump({"blessed": blessed, "reasons": list(reasons), **(details or {})}, handle, indent=2)
-
-
-def is_blessed(blessing_uri: str) -> bool:
-    """Whether a blessing folder says BLESSED (and not NOT_BLESSED)."""
-    return os.path.exists(os.path.join(blessing_uri, layout.BLESSED_FILE)) and not os.path.exists(
-        os.path.join(blessing_uri, layout.NOT_BLESSED_FILE)
-    )
-
-
-def blessing_record(blessing_uri: str) -> Optional[Dict[str, object]]:
-    """The evaluation record blessing.json carries for push (None when there is none)."""
-    path = os.path.join(blessing_uri, BLESSING_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path) as handle:
-        return json.load(handle).get("record")
-
-
-def blessing_reasons(blessing_uri: str) -> List[str]:
-    """The reasons blessing.json gives (empty when there is none)."""
-    path = os.path.join(blessing_uri, BLESSING_FILE)
-    if not os.path.exists(path):
-        return []
-    with open(path) as handle:
-        return list(json.load(handle).get("reasons", []))

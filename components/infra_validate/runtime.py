@@ -23,13 +23,11 @@ import time
 from typing import Dict, List, Sequence
 
 from components.common import layout
+from components.common.blessing import write_infra_blessing
 from components.common.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
-INFRA_BLESSED_FILE = "INFRA_BLESSED"
-INFRA_NOT_BLESSED_FILE = "INFRA_NOT_BLESSED"
-RESULT_FILE = "infra_validation.json"
 PROBABILITY_TOLERANCE = 1e-3
 
 
@@ -178,26 +176,3 @@ def infra_validate(
     log = logger.info if report["blessed"] else logger.warning
     log("Infra validation: blessed=%s %s", report["blessed"], "; ".join(report["reasons"]))
     return report
-
-
-def write_infra_blessing(output_uri: str, report: Dict[str, object]) -> None:
-    os.makedirs(output_uri, exist_ok=True)
-    name = INFRA_BLESSED_FILE if report["blessed"] else INFRA_NOT_BLESSED_FILE
-    open(os.path.join(output_uri, name), "w").close()
-    with open(os.path.join(output_uri, RESULT_FILE), "w") as handle:
-        json.dump(report, handle, indent=2)
-
-
-def is_infra_blessed(output_uri: str) -> bool:
-    """Whether an infra blessing folder says INFRA_BLESSED (and not INFRA_NOT_BLESSED)."""
-    return os.path.exists(os.path.join(output_uri, INFRA_BLESSED_FILE)) and not os.path.exists(
-        os.path.join(output_uri, INFRA_NOT_BLESSED_FILE)
-    )
-
-
-def infra_reasons(output_uri: str) -> List[str]:
-    path = os.path.join(output_uri, RESULT_FILE)
-    if not os.path.exists(path):
-        return []
-    with open(path) as handle:
-        return list(json.load(handle).get("reasons", []))

@@ -8,7 +8,8 @@ version only once it is complete, on local folders and on ``gs://`` alike.
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from components.common import serving_folder
+from components.common import model_record, serving_folder
+from components.common.blessing import blessing_reasons, blessing_record, infra_reasons, is_blessed, is_infra_blessed
 from components.common.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -21,9 +22,6 @@ def push_decision(blessing_uri: str, infra_blessing_uri: Optional[str]) -> Tuple
     ``infra_blessing_uri`` infra_validate's (INFRA_BLESSED / INFRA_NOT_BLESSED);
     None skips the infra check. Returns ``(ok, reasons)``, reasons naming what blocks.
     """
-    from components.evaluate.runtime import blessing_reasons, is_blessed
-    from components.infra_validate.runtime import infra_reasons, is_infra_blessed
-
     reasons = []
     if not is_blessed(blessing_uri):
         reasons.append("not blessed by evaluate: " + ("; ".join(blessing_reasons(blessing_uri)) or "no BLESSED file"))
@@ -33,12 +31,16 @@ def push_decision(blessing_uri: str, infra_blessing_uri: Optional[str]) -> Tuple
 
 
 def push_model(
-    model_uri: str, serving_model_dir: str, blessed: bool, blocked_by: Sequence[str] = ()
+    model_uri: str, serving_model_dir: str, blessed: bool, blocked_by: Sequence[str] = (),
+    record: Optional[Dict[str, object]] = None,
 ) -> Dict[str, object]:
     """Publish the model as a new version if and only if it is blessed
     (``serving_folder.publish``: complete before any reader sees it).
 
-    ``blocked_by`` gives the reasons when it is not (``push_decision``).
+    ``blocked_by`` gives the reasons when it is not (``push_decision``). ``record``
+    (``blessing_record``: what the model scored when blessed) is published inside
+    the version, so the next run can tell whether this champion collapsed
+    (``components.common.model_record``).
 
     Returns:
       ``{"pushed": bool, "pushed_destination": path or "", "pushed_version": int or None,
@@ -54,6 +56,7 @@ def push_model(
         return {"pushed": False, "pushed_destination": "", "pushed_version": None, "reason": reason}
     if not serving_model_dir:
         raise ConfigurationError("serving_model_dir is empty: give the base folder models are pushed to.")
-    version, destination = serving_folder.publish(model_uri, serving_model_dir)
+    extra = {model_record.RECORD_PATH: model_record.record_bytes(record)} if record else None
+    version, destination = serving_folder.publish(model_uri, serving_model_dir, extra_files=extra)
     logger.info("Pushed model version %s to %s", version, destination)
     return {"pushed": True, "pushed_destination": destination, "pushed_version": version, "reason": "model blessed"}

@@ -14,13 +14,16 @@ def validate(
     anomalies: Output[Artifact],
     anomalies_report: Output[Markdown],
     comparison_view: Output[HTML],
-    fail_on_anomalies: bool = True,
     baseline_statistics_path: str = "",
     drift_threshold: float = 0.1,
     environment: str = "TRAINING",
     beam_pipeline_args: List[str] = [],
 ):
-    """Validate the statistics of every split against the schema with TFDV: the data gate.
+    """Validate the statistics of every split against the schema with TFDV: measure and report.
+
+    This task always completes when the data could be checked, so its report and
+    comparison view are outputs of a finished task (KFP's launcher uploads no outputs
+    of a failed one); ``data_gate``, the next task, stops the run on anomalies.
 
     Args:
       statistics: The output of statistics.
@@ -30,7 +33,6 @@ def validate(
         and drift (split, feature, measure, distance, threshold, drifted).
       anomalies_report: Output. Markdown tables: drift per feature, and the anomalies
         with what to do about each.
-      fail_on_anomalies: Stop the run on any anomaly (default); false only warns.
       comparison_view: Output. Facets HTML of the data beside the baseline (a note when
         there is no baseline).
       baseline_statistics_path: What to compare with for drift (local or gs://): a
@@ -45,9 +47,6 @@ def validate(
       beam_pipeline_args: Extra Apache Beam flags (for baseline data).
 
     Raises:
-      ValidationFailedError: Anomalies (drift included) were found and
-        fail_on_anomalies is true. The message lists each split, feature and anomaly,
-        with the distance and threshold for drift; the report is written first.
       ConfigurationError: The baseline statistics are missing or unreadable.
     """
     from components.validate.runtime import validate_statistics
@@ -57,7 +56,7 @@ def validate(
         schema_uri=schema.path,
         output_uri=anomalies.path,
         report_path=anomalies_report.path,
-        fail_on_anomalies=fail_on_anomalies,
+        fail_on_anomalies=False,  # measured here, decided by data_gate
         baseline_statistics_path=baseline_statistics_path,
         drift_threshold=drift_threshold,
         environment=environment,
@@ -68,3 +67,21 @@ def validate(
         with open(comparison_view.path, "w") as handle:
             handle.write("<p>No baseline was given, so there is no drift comparison.</p>")
     anomalies.metadata.update(result)
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def data_gate(anomalies: Input[Artifact], fail_on_anomalies: bool = True):
+    """The data gate: stop the run when validate found anomalies (drift included).
+
+    Args:
+      anomalies: The anomalies output of validate.
+      fail_on_anomalies: Stop the run on any anomaly (default); false only warns.
+
+    Raises:
+      ValidationFailedError: Anomalies were found and fail_on_anomalies is true. The
+        message lists each split, feature and anomaly, with the distance and
+        threshold for drift; validate's report and comparison view hold the evidence.
+    """
+    from components.validate.runtime import decide, read_validation
+
+    decide(read_validation(anomalies.path), fail_on_anomalies)

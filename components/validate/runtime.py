@@ -298,23 +298,41 @@ def validate_statistics(
     # Also on disk, so the result can be read when the task fails below.
     with open(os.path.join(output_uri, VALIDATION_FILE), "w") as handle:
         json.dump(result, handle, indent=2)
-    if found:
-        message = "Data validation found %d anomal%s:\n%s" % (
-            len(found),
-            "y" if len(found) == 1 else "ies",
-            "\n".join(
-                f"  - split '{a['split']}', feature '{a['feature']}': {a['kinds']}: {a['description']} "
-                f"-> {a['advice']}"
-                for a in found
-            ),
-        )
-        if fail_on_anomalies:
-            raise ValidationFailedError(
-                message + "\nThe run stops here, before any later step (training, evaluation or "
-                "prediction) uses this data. Fix the data or curate the schema; set "
-                "fail_on_anomalies=False to only warn."
-            )
-        logger.warning("%s\nContinuing because fail_on_anomalies is False.", message)
-    else:
-        logger.info("No anomalies in splits %s.", ", ".join(splits))
+    decide(result, fail_on_anomalies, splits)
     return result
+
+
+def read_validation(output_uri: str) -> Dict[str, object]:
+    """The result ``validate_statistics`` wrote into its output folder."""
+    path = os.path.join(output_uri, VALIDATION_FILE)
+    if not os.path.exists(path):
+        raise ConfigurationError(f"{path} is missing: the anomalies artifact was not written by validate.")
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def decide(result: Dict[str, object], fail_on_anomalies: bool, splits: Sequence[str] = ()) -> None:
+    """The data gate: raise ValidationFailedError when ``result`` has anomalies and
+    ``fail_on_anomalies`` is true (else log a warning). ``result`` is what
+    ``validate_statistics`` returns (or ``read_validation`` reads back)."""
+    found = result["anomalies"]
+    if not found:
+        logger.info("No anomalies%s.", f" in splits {', '.join(splits)}" if splits else "")
+        return
+    message = "Data validation found %d anomal%s:\n%s" % (
+        len(found),
+        "y" if len(found) == 1 else "ies",
+        "\n".join(
+            f"  - split '{a['split']}', feature '{a['feature']}': {a['kinds']}: {a['description']} "
+            f"-> {a['advice']}"
+            for a in found
+        ),
+    )
+    if fail_on_anomalies:
+        raise ValidationFailedError(
+            message + "\nThe run stops here, before any later step (training, evaluation or "
+            "prediction) uses this data. Fix the data or curate the schema; set "
+            "fail_on_anomalies=False to only warn. The anomalies report and the comparison "
+            "view of the validate task show the evidence."
+        )
+    logger.warning("%s\nContinuing because fail_on_anomalies is False.", message)
