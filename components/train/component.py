@@ -1,5 +1,5 @@
 """KFP wrapper of the train runtime."""
-from typing import List
+from typing import List, Optional
 
 from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Input, Model, Output
@@ -22,13 +22,15 @@ def train(
     checkpoint_dir: str = "",
     early_stopping_patience: int = 0,
     deterministic: bool = False,
+    examples: Optional[Input[Dataset]] = None,
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
 
     Resumable: after every epoch the weights and the epoch reached are saved, and a
-    run of the same training (same transformed data, hyperparameters and module)
-    that finds them continues from there, logging "Resuming from checkpoint after
-    epoch N". Spreads over the GPUs present (MirroredStrategy for two or more).
+    run of the same training (the same records, labels included, the same transform,
+    hyperparameters and module) that finds them continues from there, logging
+    "Resuming from checkpoint after epoch N". Spreads over the GPUs present
+    (MirroredStrategy for two or more).
 
     Args:
       transform_graph: The transform graph from transform.
@@ -53,6 +55,9 @@ def train(
       early_stopping_patience: Stop after this many epochs without a lower eval
         loss, keeping the best epoch's weights; 0: off.
       deterministic: Deterministic TensorFlow ops (same inputs and seed, same model).
+      examples: Optional. The raw examples from ingest, which the transform read: with a
+        checkpoint_dir, the training fingerprint hashes their records (a re-run that
+        transforms them again resumes); without, the transformed records.
 
     Raises:
       ConfigurationError: A hyperparameter is out of range, or the module file breaks
@@ -75,6 +80,7 @@ def train(
         early_stopping_patience=early_stopping_patience,
         deterministic=deterministic,
         tensorboard_uri=tensorboard_logs.path,
+        examples_uri=examples.path if examples else "",
     )
     model.metadata.update(result)
     model.metadata["framework"] = "tensorflow"

@@ -92,6 +92,7 @@ def train(
     early_stopping_patience: int = 0,
     deterministic: bool = False,
     tensorboard_uri: str = "",
+    examples_uri: str = "",
 ) -> Dict[str, object]:
     """Fit the model and export it (transform inside) to ``model_uri``.
 
@@ -108,6 +109,10 @@ def train(
         and keep the best epoch's weights; 0: off.
       deterministic: make TensorFlow's ops deterministic (needs a seed).
       tensorboard_uri: folder for TensorBoard logs; empty: none.
+      examples_uri: the raw examples the transform read (ingest's output); with a
+        checkpoint_dir, the fingerprint hashes their records, which a re-run that
+        transforms them again reproduces exactly; empty: the transformed records
+        (``checkpoints.training_fingerprint``).
 
     Returns:
       ``task``, ``epochs`` (reached), ``epochs_run`` (this attempt), ``resumed_from_epoch``,
@@ -156,7 +161,8 @@ def train(
     # trainings apart.
     fingerprint = (
         checkpoints.training_fingerprint(
-            transform_graph_uri, transformed_examples_uri, hyperparameters, module.source if module else ""
+            transform_graph_uri, transformed_examples_uri, hyperparameters, module.source if module else "",
+            examples_uri,
         )
         if checkpoint_dir
         else ""
