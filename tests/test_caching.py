@@ -19,7 +19,8 @@ from conftest import PENGUINS, REPO_ROOT
 from kfp_cache import fingerprint_paths, replay
 
 # Tasks that change or read state a fingerprint cannot key: never cached.
-NEVER_CACHED = {"fingerprint-inputs", "baseline", "push", "predict", "vertex-push"}
+# check-settings reads the serving folder (is it writable), so it runs every time.
+NEVER_CACHED = {"fingerprint-inputs", "baseline", "check-settings", "push", "predict", "vertex-push"}
 
 
 def _write(path, text):

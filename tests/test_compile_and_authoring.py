@@ -25,7 +25,7 @@ def test_compiled_training_pipeline_loads_as_a_component():
     pipeline = components.load_component_from_file(os.path.join(COMPILED, "training.yaml"))
     assert pipeline.name == "training"
     assert {"data_path", "label", "serving_model_dir", "thresholds", "epochs"} <= set(pipeline.component_spec.inputs)
-    for name in ("ingest", "statistics", "schema", "validate", "transform", "train", "baseline", "evaluate", "infra_validate", "push"):
+    for name in ("ingest", "statistics", "schema", "validate", "data_gate", "check_settings", "transform", "train", "baseline", "evaluate", "infra_validate", "push"):
         component = components.load_component_from_file(os.path.join(COMPILED, "components", f"{name}.yaml"))
         assert component.name == name.replace("_", "-")
 
@@ -37,7 +37,11 @@ def test_every_executor_uses_the_one_image_and_it_can_be_overridden(tmp_path):
     with open(os.path.join(COMPILED, "training.yaml")) as handle:
         document = yaml.safe_load(handle)
     executors = document["deploymentSpec"]["executors"]
-    assert len(executors) == 10
+    assert len(executors) == 13
+    # Gates measure, then decide; the settings are checked before any work.
+    tasks = document["root"]["dag"]["tasks"]
+    assert tasks["data-gate"]["dependentTasks"] == ["validate"]
+    assert {"data-gate", "check-settings"} <= set(tasks["transform"]["dependentTasks"])
     assert {e["container"]["image"] for e in executors.values()} == {COMPONENT_IMAGE}
 
     digest = "europe-docker.pkg.dev/p/r/kfp-tf-components@sha256:" + "a" * 64
