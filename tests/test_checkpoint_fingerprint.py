@@ -6,7 +6,7 @@ import random
 import pytest
 
 from components.common import layout
-from components.train.checkpoints import records_digest, training_fingerprint
+from components.train import checkpoints
 from conftest import write_csv
 
 HYPERPARAMETERS = {"hidden_units": [8], "learning_rate": 0.01, "batch_size": 16, "epochs": 3, "seed": 1}
@@ -83,14 +83,15 @@ def runs(tmp_path_factory):
     }
 
 
-def _fingerprint(transformed_run, examples=""):
+def _fingerprint(transformed_run, examples=None):
     graph, transformed = transformed_run
-    return training_fingerprint(graph, transformed, HYPERPARAMETERS, "", examples)
+    raw = () if examples is None else (examples,)  # without: the transformed records
+    return checkpoints.training_fingerprint(graph, transformed, HYPERPARAMETERS, "", *raw)
 
 
 def test_shuffled_labels_make_another_fingerprint(runs):
+    assert _fingerprint(runs["shuffled"]) != _fingerprint(runs["first"])  # on the transformed records
     assert _fingerprint(runs["shuffled"], runs["shuffled_examples"]) != _fingerprint(runs["first"], runs["examples"])
-    assert _fingerprint(runs["shuffled"]) != _fingerprint(runs["first"])  # on the transformed records too
 
 
 def test_a_retransformed_run_of_the_same_records_resumes(runs):
@@ -100,14 +101,15 @@ def test_a_retransformed_run_of_the_same_records_resumes(runs):
 def test_the_same_records_in_another_order_and_sharding_have_the_same_fingerprint(runs):
     root = runs["root"]
     graph, transformed = runs["first"]
-    examples, resharded, retransformed = runs["examples"], os.path.join(root, "resharded"), os.path.join(root, "rt")
+    examples = runs["examples"]
+    examples_resharded, transformed_resharded = os.path.join(root, "resharded"), os.path.join(root, "t_resharded")
     for split in layout.SPLITS:
-        _write_split(resharded, split, _records(examples, split)[::-1], 3)
-        _write_split(retransformed, split, _records(transformed, split)[::-1], 2)
-        assert records_digest(layout.examples_pattern(resharded, split)) == records_digest(
-            layout.examples_pattern(examples, split))
-    assert _fingerprint((graph, retransformed), resharded) == _fingerprint(runs["first"], examples)
-    assert _fingerprint((graph, retransformed)) == _fingerprint(runs["first"])
+        _write_split(examples_resharded, split, _records(examples, split)[::-1], 3)
+        _write_split(transformed_resharded, split, _records(transformed, split)[::-1], 2)
+        digest = checkpoints.records_digest
+        assert digest(layout.examples_pattern(examples_resharded, split)) == digest(layout.examples_pattern(examples, split))
+    assert _fingerprint((graph, transformed_resharded)) == _fingerprint(runs["first"])
+    assert _fingerprint((graph, transformed_resharded), examples_resharded) == _fingerprint(runs["first"], examples)
 
 
 def test_the_digest_counts_duplicates_and_moves_between_splits(runs, tmp_path):
@@ -115,7 +117,8 @@ def test_the_digest_counts_duplicates_and_moves_between_splits(runs, tmp_path):
     train, evaluation = _records(examples, layout.TRAIN), _records(examples, layout.EVAL)
     pattern = layout.examples_pattern(str(tmp_path / "dup"), layout.TRAIN)
     _write_split(str(tmp_path / "dup"), layout.TRAIN, train + train[:2] + train[:2], 1)  # an XOR would cancel these
-    assert records_digest(pattern) != records_digest(layout.examples_pattern(examples, layout.TRAIN))
+    digest = checkpoints.records_digest
+    assert digest(pattern) != digest(layout.examples_pattern(examples, layout.TRAIN))
     moved = str(tmp_path / "moved")  # the same rows, one moved from eval to train
     _write_split(moved, layout.TRAIN, train + evaluation[:1], 1)
     _write_split(moved, layout.EVAL, evaluation[1:], 1)

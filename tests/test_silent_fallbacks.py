@@ -81,7 +81,7 @@ SHUTDOWN_TRACEBACK = [
 ]
 
 
-def _console(tmp_path, lines, finish=True):
+def _console(tmp_path, lines, finish=False):
     from pipelines.local_run import _Tee
 
     screen = io.StringIO()
@@ -122,5 +122,5 @@ def test_anything_else_that_resembles_it_is_shown(tmp_path, lines):
 
 
 def test_a_traceback_cut_short_at_the_end_of_the_run_is_shown(tmp_path):
-    shown, _, _ = _console(tmp_path, SHUTDOWN_TRACEBACK[:3])
+    shown, _, _ = _console(tmp_path, SHUTDOWN_TRACEBACK[:3], finish=True)
     assert shown == "".join(line + "\n" for line in SHUTDOWN_TRACEBACK[:3])
