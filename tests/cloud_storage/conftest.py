@@ -1,9 +1,10 @@
 """A real Cloud Storage emulator for the gs:// tests: fake-gcs-server, built by
 ``make setup`` (``make gcs-emulator``) into the venv's bin folder.
 
-``gcs_emulator`` (session) starts it on a free loopback port with an in-memory
-backend and points the google-cloud-storage client at it (``STORAGE_EMULATOR_HOST``),
-which is what Beam's GCS filesystem, and so ``components.common.storage``, use.
+``gcs_server`` (session) starts it on a free loopback port with an in-memory
+backend; ``gcs_emulator`` points the google-cloud-storage client at it
+(``STORAGE_EMULATOR_HOST``) for one test: the client Beam's GCS filesystem, and so
+``components.common.storage``, use.
 TensorFlow's own GCS filesystem cannot be pointed at it (README, "gs:// and the
 emulator"). ``gcs_bucket`` gives each test a fresh bucket.
 """
@@ -80,7 +81,8 @@ class Emulator:
 
 
 @pytest.fixture(scope="session")
-def gcs_emulator(tmp_path_factory):
+def gcs_server(tmp_path_factory):
+    """The emulator process, once per session: its URL. Nothing is pointed at it here."""
     if not os.access(FAKE_GCS_SERVER, os.X_OK):
         pytest.fail(f"{FAKE_GCS_SERVER} is missing: run `make setup` (it builds the Cloud Storage emulator).")
     port = _free_port()
@@ -92,22 +94,25 @@ def gcs_emulator(tmp_path_factory):
              "-public-host", f"127.0.0.1:{port}", "-external-url", url, "-log-level", "warn"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
-    previous_host = os.environ.get("STORAGE_EMULATOR_HOST")
     try:
         _wait_until_up(url, process, log_path)
-        os.environ["STORAGE_EMULATOR_HOST"] = url
-        previous_credentials = anonymous_beam_credentials()
-        try:
-            yield Emulator(url)
-        finally:
-            restore_beam_credentials(previous_credentials)
+        yield url
     finally:
-        if previous_host is None:
-            os.environ.pop("STORAGE_EMULATOR_HOST", None)
-        else:
-            os.environ["STORAGE_EMULATOR_HOST"] = previous_host
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def gcs_emulator(gcs_server, monkeypatch):
+    """For one test: the google-cloud-storage client (and so Beam's GCS filesystem)
+    pointed at the emulator, and Beam told not to look for credentials; both undone
+    after the test, so no other test's gs:// traffic goes to the emulator."""
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_server)
+    previous = anonymous_beam_credentials()
+    try:
+        yield Emulator(gcs_server)
+    finally:
+        restore_beam_credentials(previous)
 
 
 @pytest.fixture
