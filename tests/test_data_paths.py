@@ -188,3 +188,44 @@ def test_permission_denied_on_cloud_storage_is_reported_with_its_cause(tmp_path)
         assert "does not have storage.objects.list access" in report
         assert "matches no file" not in report
     assert storage.calls("GET", r"/storage/v1/b/bucket/o.*")  # the client did ask the server
+
+
+def test_a_local_folder_the_job_may_not_read_is_reported_not_taken_for_empty(tmp_path):
+    """As another user (root's permissions are not enforced), in a forked child: a
+    folder with mode 000, named as a folder, folder/, a glob and a file inside it."""
+    import shutil
+    import tempfile
+
+    from apache_beam.io.filesystems import FileSystems  # noqa: F401  (imported before the fork)
+
+    shared = tempfile.mkdtemp(prefix="kfp-tf-test-")  # pytest's tmp_path is root's only
+    os.chmod(shared, 0o755)
+    locked = os.path.join(shared, "locked")
+    _write_parts(locked, "csv")
+    os.chmod(locked, 0)
+    paths = [locked, locked + "/", os.path.join(locked, "*.csv"), os.path.join(locked, "part-0.csv")]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            os.setuid(4242)
+            lines = []
+            for path in paths:
+                try:
+                    match_files(path, "data")
+                    lines.append("matched")
+                except DataError as error:
+                    lines.append(str(error))
+            os.write(write, "\n".join(lines).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        reports = pipe.read().split("\n")
+    os.waitpid(pid, 0)
+    os.chmod(locked, 0o755)
+    shutil.rmtree(shared)
+    assert len(reports) == len(paths), reports
+    for path, report in zip(paths, reports):
+        assert report.startswith(f"Could not list the data path {path!r}: PermissionError"), report

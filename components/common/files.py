@@ -23,6 +23,32 @@ def _root_cause(error: BaseException) -> BaseException:
     return error
 
 
+def _cannot_list(what: str, shown: str, cause: BaseException) -> DataError:
+    return DataError(
+        f"Could not list the {what} path {shown!r}: {type(cause).__name__}: {cause}. "
+        "Check that the path exists and that this job may read it (credentials, "
+        "permissions, network), then run again."
+    )
+
+
+def _check_local(pattern: str, shown: str, what: str) -> None:
+    """Raise when a local path cannot be looked at: Beam's local filesystem walks
+    folders with ``os.walk``, which skips what it cannot read, and would answer
+    "nothing matches" for a folder the job may not list. A missing path passes (Beam
+    then reports that nothing matches)."""
+    wildcard = min((pattern.index(c) for c in _WILDCARDS if c in pattern), default=None)
+    path = pattern if wildcard is None else os.path.dirname(pattern[:wildcard]) or "."
+    try:
+        if os.path.isdir(path):
+            os.scandir(path).close()
+        else:
+            os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as error:  # permission denied, an I/O error: not "nothing there"
+        raise _cannot_list(what, shown, error) from error
+
+
 def _match(pattern: str, shown: str, what: str):
     """Beam's matches of one pattern; an empty list when nothing matches.
 
@@ -33,6 +59,8 @@ def _match(pattern: str, shown: str, what: str):
     from apache_beam.io.filesystem import BeamIOError
     from apache_beam.io.filesystems import FileSystems
 
+    if "://" not in pattern:
+        _check_local(pattern, shown, what)
     try:
         filesystem = FileSystems.get_filesystem(pattern)
     except ValueError as error:  # Beam's answer for a scheme no filesystem is registered for
@@ -49,12 +77,7 @@ def _match(pattern: str, shown: str, what: str):
     try:
         return filesystem.match([pattern])[0].metadata_list
     except BeamIOError as error:  # listing failed: Beam wraps the filesystem's exception
-        cause = _root_cause(error)
-        raise DataError(
-            f"Could not list the {what} path {shown!r}: {type(cause).__name__}: {cause}. "
-            "Check that the path exists and that this job may read it (credentials, "
-            "permissions, network), then run again."
-        ) from error
+        raise _cannot_list(what, shown, _root_cause(error)) from error
 
 
 def match_files(pattern: str, what: str = "input") -> List[str]:
