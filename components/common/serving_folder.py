@@ -155,9 +155,9 @@ def _publish_local(model_dir: str, base: str, extra_files: Dict[str, bytes]) -> 
     os.makedirs(base, exist_ok=True)
     remove_dead_staging(base)
     staging = os.path.join(base, f"{STAGING_PREFIX}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(PUBLISHED))
     renamed = False
     try:
+        shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns(PUBLISHED))
         for relative, content in extra_files.items():
             storage.write_bytes(os.path.join(staging, relative), content)
         storage.write_bytes(os.path.join(staging, PUBLISHED), _marker(model_dir))
@@ -169,10 +169,10 @@ def _publish_local(model_dir: str, base: str, extra_files: Dict[str, bytes]) -> 
                 continue
             try:
                 os.rename(staging, destination)
-            except OSError as error:
+            except OSError:
                 if os.path.lexists(destination):  # taken between the check and the rename
                     continue
-                raise error
+                raise
             renamed = True
             return version, destination
         raise RuntimeError(f"Could not find a free version folder under {base}: {_CLASHES} names in a row were taken.")
