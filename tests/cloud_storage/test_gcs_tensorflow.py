@@ -1,6 +1,7 @@
-"""Predict from a gs:// serving folder with TensorFlow's own GCS filesystem loading
-the model, on the emulator (in a private namespace: ``tensorflow_gcs.py`` says why
-and how). Push writes through Beam's filesystem, TensorFlow reads."""
+"""Baseline and predict from a gs:// serving folder with TensorFlow's own GCS
+filesystem loading the model (predict, and TFMA in evaluate), on the emulator (in a
+private namespace: ``tensorflow_gcs.py`` says why and how). Push writes through
+Beam's filesystem, TensorFlow reads."""
 import json
 import os
 import string
@@ -17,6 +18,8 @@ from tests.cloud_storage.conftest import anonymous_beam_credentials
 anonymous_beam_credentials()
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
+from components.baseline.runtime import latest_pushed_model
+from components.evaluate.runtime import evaluate
 from components.predict.runtime import predict
 from components.push.runtime import push_model
 
@@ -27,8 +30,14 @@ newest = push_model($model, "gs://models/serving", blessed=True)
 # A newer version a push is still writing: saved_model.pb, but no _PUBLISHED yet.
 client.bucket("models").blob(f"serving/{newest['pushed_version'] + 100}/saved_model.pb").upload_from_string(b"not yet")
 result = predict($examples, $statistics, "gs://models/serving", $out)
+baseline = latest_pushed_model("gs://models/serving")
+evaluation = evaluate(
+    $model, $examples, $schema, $statistics, $transform_graph, $out + "-evaluation", $out + "-blessing",
+    baseline_model_uri=baseline["uri"], baseline_info=baseline,
+)
 with open($result_path, "w") as handle:
-    json.dump({"newest": newest, "result": result}, handle)
+    json.dump({"newest": newest, "result": result, "baseline": baseline, "overall": evaluation["overall"],
+               "baseline_overall": evaluation["baseline_overall"]}, handle)
 ''')
 
 
@@ -37,7 +46,7 @@ def _rows(files):
 
 
 @pytest.mark.slow
-def test_predict_loads_the_newest_complete_version_from_gs_through_tensorflow(penguin_run, tmp_path):
+def test_baseline_and_predict_load_the_newest_complete_version_from_gs_through_tensorflow(penguin_run, tmp_path):
     from components.predict.runtime import predict
     from components.push.runtime import push_model
 
@@ -51,6 +60,7 @@ def test_predict_loads_the_newest_complete_version_from_gs_through_tensorflow(pe
     result_path = str(tmp_path / "result.json")
     script = SCRIPT.substitute(
         model=repr(penguin_run.model), examples=repr(penguin_run.examples), statistics=repr(penguin_run.statistics),
+        schema=repr(penguin_run.schema), transform_graph=repr(penguin_run.transform_graph),
         out=repr(str(tmp_path / "from_gs")), result_path=repr(result_path),
     )
     workdir = tmp_path / "namespace"
@@ -68,3 +78,6 @@ def test_predict_loads_the_newest_complete_version_from_gs_through_tensorflow(pe
     local_files = sorted(os.path.join(str(tmp_path / "local"), f) for f in os.listdir(tmp_path / "local"))
     gs_files = sorted(os.path.join(str(tmp_path / "from_gs"), f) for f in os.listdir(tmp_path / "from_gs"))
     assert _rows(gs_files) == _rows(local_files)
+    # The champion read from gs:// by TFMA is the same model as the candidate.
+    assert answer["baseline"] == {"version": newest["pushed_version"], "uri": from_gs["model_dir"]}
+    assert answer["baseline_overall"]["accuracy"] == answer["overall"]["accuracy"] >= 0.9
