@@ -13,8 +13,8 @@ def baseline(
     project: str = "",
     location: str = "",
 ):
-    """Find the model to beat: the newest version pushed to serving_model_dir, or on Vertex AI
-    the default version of a Model Registry parent model.
+    """Find the model to beat: the newest complete version (holding _PUBLISHED) pushed to
+    serving_model_dir, or on Vertex AI the default version of a Model Registry parent model.
 
     Works without a KFP resolver or importer, so the same pipeline runs on the local
     runner, on open-source Kubeflow Pipelines and on Vertex AI. Only reads: nothing
@@ -26,7 +26,9 @@ def baseline(
         SavedModel); metadata found true, version, uri (and resource_name on Vertex).
         Otherwise a folder holding only a NO_BASELINE file; metadata found false.
       serving_model_dir: The base folder push writes <version>/ folders to (local or
-        gs://). A missing or empty folder means no baseline (the first run).
+        gs://). A missing or empty folder, or one without a complete version, means no
+        baseline (the first run). Versions without _PUBLISHED (a push still running or
+        killed) are skipped.
       vertex_parent_model: A Vertex AI model's resource name or id; when given, its
         default version is the baseline instead (none while the model does not exist).
       project: Google Cloud project of the registry (with vertex_parent_model).

@@ -24,7 +24,9 @@ def push(
         pushed_destination, pushed_version, reason (why nothing was pushed: the
         blessings' reasons).
       serving_model_dir: The base folder, local or gs://. An existing version is never
-        overwritten; locally the copy is written aside and renamed into place.
+        overwritten; locally the copy is written aside and renamed into place. The
+        version holds _PUBLISHED, written last (on gs:// after every other object):
+        readers take only versions holding it.
 
     Returns:
       The pushed version folder, or "" when a blessing is missing.
