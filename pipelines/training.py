@@ -177,6 +177,7 @@ def training(
     train_task = train(
         transform_graph=transform_task.outputs["transform_graph"],
         transformed_examples=transform_task.outputs["transformed_examples"],
+        examples=ingest_task.outputs["examples"],
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
