@@ -103,3 +103,26 @@ def test_the_real_model_is_blessed_by_the_same_rules(penguin_run):
     verdict = judge(task_info, candidate, {}, default_thresholds(task_info), False, {})
     assert verdict["blessed"] is True
     assert candidate.value("accuracy") == pytest.approx(penguin_run.evaluation["overall"]["accuracy"], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_200_class_label_without_signal_is_not_blessed(tmp_path):
+    """Trained end to end (runtime chain) on 2,000 rows whose label is unrelated to the features."""
+    import csv
+
+    from conftest import run_chain
+
+    rng = np.random.default_rng(11)
+    shares = np.r_[0.1, np.full(199, 0.9 / 199)]  # one class more frequent than the rest
+    path = tmp_path / "noise.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["x1", "x2", "colour", "label"])
+        for _ in range(2000):
+            writer.writerow([f"{rng.normal():.4f}", f"{rng.normal():.4f}", rng.choice(["red", "green", "blue"]),
+                             f"class_{rng.choice(200, p=shares)}"])
+    run = run_chain(tmp_path / "run", str(path), "label", epochs=10)
+    evaluation = run.evaluation
+    assert len(evaluation["classes"]) > 150 and evaluation["blessed"] is False
+    trivial = next(c for c in evaluation["checks"] if c["check"] == "better_than_trivial")
+    assert not trivial["passed"] and trivial["p_value"] >= 0.025

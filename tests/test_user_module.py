@@ -181,3 +181,25 @@ def test_module_from_a_remote_filesystem_is_copied_and_imported():
     except KeyError as error:
         message = str(user_code_error(module, "preprocessing_fn", error))
     assert remote in message and "line 2 (return {'y_xf': inputs['missing']})" in message
+
+
+def test_class_counts_are_known_without_a_label_frequencies_vocabulary(tmp_path, penguin_run):
+    """The evaluator's most-frequent-class test needs the counts: transform counts the class ids itself."""
+    from components.common.task import read_task_info
+    from components.transform.runtime import transform
+
+    module = write_module(tmp_path, """
+        import tensorflow as tf
+        import tensorflow_transform as tft
+
+        def preprocessing_fn(inputs):
+            return {
+                "species_xf": tft.compute_and_apply_vocabulary(inputs["species"], vocab_filename="label_vocabulary"),
+                "flipper_xf": tft.scale_to_z_score(tf.cast(tft.sparse_tensor_to_dense_with_shape(
+                    inputs["flipper_length_mm"], [None, 1], default_value=200), tf.float32)),
+            }
+    """)
+    info = transform(penguin_run.examples, penguin_run.schema, penguin_run.statistics, str(tmp_path / "graph"),
+                     str(tmp_path / "transformed"), "species", module_file=module)
+    assert info["class_counts"] == read_task_info(penguin_run.transform_graph)["class_counts"]
+    assert sum(info["class_counts"].values()) == penguin_run.ingest_result["split_row_counts"]["train"]
