@@ -180,7 +180,7 @@ def evaluate_direct(p):
     from tensorflow_metadata.proto.v0 import statistics_pb2
 
     from components.common import layout
-    from components.evaluate.config import build_eval_config, default_thresholds
+    from components.evaluate.config import build_eval_config
     from components.evaluate.runtime import categorical_slice_features
     from components.common.task import read_task_info
 
@@ -190,7 +190,7 @@ def evaluate_direct(p):
     with open(layout.statistics_path(p["statistics"], layout.TRAIN), "rb") as handle:
         statistics.ParseFromString(handle.read())
     slices = categorical_slice_features(schema, statistics, task_info["label"])
-    eval_config = build_eval_config(task_info, slices, default_thresholds(task_info))
+    eval_config = build_eval_config(task_info, slices)
     started = time.perf_counter()
     shared_model = tfma.default_eval_shared_model(eval_saved_model_path=p["model"], eval_config=eval_config)
     tfma.run_model_analysis(
