@@ -26,6 +26,22 @@ from pipelines import warm_client
 TEMP_VARIABLES = ("TMPDIR", "TMP", "TEMP")
 
 
+def set_environment(values: Dict[str, str]) -> Dict[str, Optional[str]]:
+    """Set environment variables; return what they were (None: unset), for restore_environment."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    return saved
+
+
+def restore_environment(saved: Dict[str, Optional[str]]) -> None:
+    """Put back the variables set_environment changed (unsetting those that were unset)."""
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -69,18 +85,12 @@ class TaskEnvironment:
         os.makedirs(self._root, mode=0o700, exist_ok=True)
         remove_orphans(self._root)
         self.tmpdir = tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=self._root)
-        for name, value in [(n, self.tmpdir) for n in TEMP_VARIABLES] + [(warm_client.REAL_PYTHON_ENV, sys.executable)]:
-            self._saved[name] = os.environ.get(name)
-            os.environ[name] = value
+        self._saved = set_environment({**{n: self.tmpdir for n in TEMP_VARIABLES}, warm_client.REAL_PYTHON_ENV: sys.executable})
         self._saved_tempdir, tempfile.tempdir = tempfile.tempdir, None
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        restore_environment(self._saved)
         tempfile.tempdir = self._saved_tempdir
         shutil.rmtree(self.tmpdir)
         shutil.rmtree(self._launcher_folder)

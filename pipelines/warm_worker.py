@@ -166,6 +166,7 @@ class WarmWorker:
 
     def __enter__(self) -> "WarmWorker":
         from pipelines import warm_client
+        from pipelines.task_env import set_environment
 
         warm_client.write_launcher(self._folder)
         log = open(self._log_path, "w")
@@ -180,21 +181,17 @@ class WarmWorker:
         )
         os.close(pipe_read)
         log.close()
-        for name, value in (
-            (warm_client.SOCKET_ENV, self.socket_path),
-            (warm_client.WORKER_PID_ENV, str(self._process.pid)),
-            (warm_client.REAL_PYTHON_ENV, sys.executable),
-        ):
-            self._saved[name] = os.environ.get(name)
-            os.environ[name] = value
+        self._saved = set_environment({
+            warm_client.SOCKET_ENV: self.socket_path,
+            warm_client.WORKER_PID_ENV: str(self._process.pid),
+            warm_client.REAL_PYTHON_ENV: sys.executable,
+        })
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        from pipelines.task_env import restore_environment
+
+        restore_environment(self._saved)
         os.close(self._pipe_write)
         if self._process and self._process.poll() is None:
             self._process.terminate()
