@@ -62,7 +62,7 @@ def test_batch_prediction_predicts_every_row_as_the_pushed_model_does(penguin_ru
     assert list(predicted[0]) == columns + ["predicted_class"] + [f"probability_{c}" for c in classes]
 
     model = tf.saved_model.load(pushed)
-    answers = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    answers = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
     expected = {}
     for index, row in enumerate(rows):
         expected[row_key(row, columns)] = (answers["classes"][index].numpy().decode(), answers["probabilities"][index].numpy())
@@ -110,7 +110,7 @@ def _answers_by_row(model_dir, examples_uri, columns):
 
     files = glob.glob(os.path.join(examples_uri, "Split-*", "*.gz"))
     records = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
-    outputs = tf.saved_model.load(model_dir).signatures["serving_default"](examples=tf.constant(records))
+    outputs = tf.saved_model.load(model_dir).signatures["serving_examples"](examples=tf.constant(records))
     answers = {}
     for index, record in enumerate(records):
         features = tf.train.Example.FromString(record).features.feature

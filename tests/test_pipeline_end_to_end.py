@@ -41,7 +41,7 @@ def test_penguins_train_bless_push_and_serve(tmp_path):
 
     rows = read_csv_rows(PENGUINS)
     model = tf.saved_model.load(pushed)
-    outputs = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    outputs = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
     probabilities = outputs["probabilities"].numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     accuracy = np.mean([c.decode() == r["species"] for c, r in zip(outputs["classes"].numpy(), rows)])

@@ -43,10 +43,10 @@ def _features(serialized):
 
 
 def _model_answers(model_dir, serialized, key_names):
-    """{row key: serving_default's outputs for that row}, straight from the SavedModel."""
+    """{row key: serving_examples' outputs for that row}, straight from the SavedModel."""
     import tensorflow as tf
 
-    outputs = tf.saved_model.load(model_dir).signatures["serving_default"](examples=tf.constant(serialized))
+    outputs = tf.saved_model.load(model_dir).signatures["serving_examples"](examples=tf.constant(serialized))
     outputs = {name: tensor.numpy() for name, tensor in outputs.items()}
     answers = {}
     for index, example in enumerate(serialized):
@@ -152,7 +152,7 @@ def test_bad_parameters_are_named_before_any_row_is_read(penguin_run, tmp_path):
         predict(penguin_run.examples, penguin_run.statistics, serving, str(tmp_path / "a"), key_columns=["wingspan"])
     with pytest.raises(ConfigurationError, match="Unknown output_format 'xlsx'"):
         predict(penguin_run.examples, penguin_run.statistics, serving, str(tmp_path / "b"), output_format="xlsx")
-    with pytest.raises(ConfigurationError, match="no 'serving_default' signature"):
+    with pytest.raises(ConfigurationError, match="no signature taking serialized tf.Examples"):
         predict(penguin_run.examples, penguin_run.statistics, penguin_run.transform_graph + "/transform_fn",
                 str(tmp_path / "c"))
     assert not os.path.exists(tmp_path / "a") and not os.path.exists(tmp_path / "b")

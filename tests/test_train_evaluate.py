@@ -16,7 +16,7 @@ def _serve(model_dir, rows, skip):
     import tensorflow as tf
 
     model = tf.saved_model.load(model_dir)
-    return model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip=skip)))
+    return model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip=skip)))
 
 
 def test_classifier_answers_raw_examples(penguin_run):

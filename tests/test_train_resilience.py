@@ -46,7 +46,7 @@ def penguin_accuracy(model_dir):
 
     rows = read_csv_rows(PENGUINS)
     model = tf.saved_model.load(model_dir)
-    outputs = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    outputs = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
     return np.mean([c.decode() == r["species"] for c, r in zip(outputs["classes"].numpy(), rows)])
 
 

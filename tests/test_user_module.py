@@ -50,7 +50,7 @@ def test_example_module_trains_and_serves_raw_examples(example_run):
 
     rows = read_csv_rows(PENGUINS)
     model = tf.saved_model.load(example_run.model)
-    outputs = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    outputs = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
     predicted = [c.decode() for c in outputs["classes"].numpy()]
     accuracy = np.mean([p == r["species"] for p, r in zip(predicted, rows)])
     assert outputs["probabilities"].shape == (len(rows), 3)

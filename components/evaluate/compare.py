@@ -6,22 +6,11 @@ variables checkpoint, without loading the model (TFMA loads it once, later).
 import os
 from typing import Dict, List, Optional
 
+from components.common import signatures
 from components.common.errors import ConfigurationError
 
 # Metrics that do not depend on which class id a class has.
 CLASS_ORDER_FREE = {"example_count", "accuracy", "loss"}
-
-
-def _signature_outputs(saved_model_pb: str) -> Dict[str, List[str]]:
-    """{signature name: [output names]} read from saved_model.pb (no graph is loaded)."""
-    import tensorflow as tf
-    from tensorflow.core.protobuf import saved_model_pb2
-
-    saved_model = saved_model_pb2.SavedModel()
-    with tf.io.gfile.GFile(saved_model_pb, "rb") as handle:
-        saved_model.ParseFromString(handle.read())
-    signatures = saved_model.meta_graphs[0].signature_def
-    return {name: sorted(sig.outputs) for name, sig in signatures.items()}
 
 
 def _model_classes(model_uri: str) -> Optional[List[str]]:
@@ -38,19 +27,32 @@ def _model_classes(model_uri: str) -> Optional[List[str]]:
 def check_baseline(baseline_uri: str, task_info: Dict[str, object]) -> Dict[str, object]:
     """Check the baseline answers like the candidate; return what is known about it.
 
-    Raises ConfigurationError when it lacks the serving_default / transform_features
-    signatures, predicts another kind of output, or reads no label named like the
-    candidate's: such a model was trained for another label or task, and a serving
-    folder serves one model's signature.
+    Returns ``{"classes": its class names or None, "examples_signature": the name of
+    its signature on serialized tf.Examples}``: ``serving_examples``, or
+    ``serving_default`` for a champion exported before the JSON-row ``serving_default``
+    (``components.common.signatures.examples_signature_name``), so an older champion
+    stays comparable.
+
+    Raises ConfigurationError when it lacks a signature on serialized tf.Examples or
+    ``transform_features``, predicts another kind of output, or reads no label named
+    like the candidate's: such a model was trained for another label or task, and a
+    serving folder serves one model's signature.
     """
     prediction_key = "probabilities" if task_info["task"] == "classification" else "predictions"
-    outputs = _signature_outputs(os.path.join(baseline_uri, "saved_model.pb"))
-    serving, transform = outputs.get("serving_default"), outputs.get("transform_features")
+    defs = signatures.read_signature_defs(baseline_uri)
+    outputs = {name: sorted(sig.outputs) for name, sig in defs.items()}
+    inputs = signatures.signature_inputs_of(defs)
+    try:
+        examples_name = signatures.examples_signature_name(inputs)
+    except ConfigurationError:  # no signature on tf.Examples: reported below with the rest
+        examples_name = None
+    transform = outputs.get(signatures.TRANSFORM_FEATURES)
     problem = None
-    if serving is None or transform is None:
-        problem = f"it has no serving_default and transform_features signatures (it has {sorted(outputs)})"
-    elif prediction_key not in serving:
-        problem = f"its serving_default returns {serving}, not {prediction_key!r} ({task_info['task']})"
+    if examples_name is None or transform is None:
+        problem = (f"it has no signature on serialized tf.Examples ({signatures.EXAMPLES} or, exported before it, "
+                   f"{signatures.SERVING_DEFAULT}) and {signatures.TRANSFORM_FEATURES} (its signatures take {inputs})")
+    elif prediction_key not in outputs[examples_name]:
+        problem = f"its {examples_name} returns {outputs[examples_name]}, not {prediction_key!r} ({task_info['task']})"
     elif task_info["label_key"] not in transform:
         problem = f"its transform_features outputs no {task_info['label_key']!r} (label {task_info['label']!r})"
     if problem:
@@ -59,7 +61,7 @@ def check_baseline(baseline_uri: str, task_info: Dict[str, object]) -> Dict[str,
             f"label {task_info['label']!r}: {problem}. Push this model to another serving_model_dir."
         )
     classes = _model_classes(baseline_uri) if task_info["task"] == "classification" else None
-    return {"classes": classes}
+    return {"classes": classes, "examples_signature": examples_name}
 
 
 def comparable_change_thresholds(change_thresholds, task_info, baseline_classes) -> Dict[str, Dict[str, float]]:

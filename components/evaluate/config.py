@@ -25,6 +25,8 @@ reported, not gated on. TFMA computes and reports the metrics; it does not decid
 import json
 from typing import Dict, List, Optional, Sequence
 
+from components.common import signatures
+
 MIN_BINARY_AUC = 0.6
 MIN_REGRESSION_R2 = 0.1
 # Default change thresholds: how much worse than the baseline a candidate may be
@@ -175,24 +177,25 @@ def _metric_config(metric):
     return tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
 
 
-def _model_specs(task_info, with_baseline: bool):
+def _model_specs(task_info, with_baseline: bool, baseline_signature: str):
     import tensorflow_model_analysis as tfma
 
     classification = task_info["task"] == "classification"
 
-    def spec(**extra):
+    def spec(signature_name=signatures.EXAMPLES, **extra):
+        # TFMA feeds serialized examples: each model's signature on tf.Examples.
         return tfma.ModelSpec(
-            signature_name="serving_default",
+            signature_name=signature_name,
             label_key=task_info["label_key"],
             prediction_key="probabilities" if classification else "predictions",
             # Each model reads the label through its own transform graph (class ids).
-            preprocessing_function_names=["transform_features"],
+            preprocessing_function_names=[signatures.TRANSFORM_FEATURES],
             **extra,
         )
 
     if not with_baseline:
         return [spec()]
-    return [spec(name=CANDIDATE), spec(name=BASELINE, is_baseline=True)]
+    return [spec(name=CANDIDATE), spec(baseline_signature, name=BASELINE, is_baseline=True)]
 
 
 def parse_slices(slices: Optional[Sequence[str]]) -> Optional[List[List[str]]]:
@@ -207,8 +210,18 @@ def parse_slices(slices: Optional[Sequence[str]]) -> Optional[List[List[str]]]:
     return parsed
 
 
-def build_eval_config(task_info: Dict[str, object], slices: Sequence[object], with_baseline: bool = False):
+def build_eval_config(
+    task_info: Dict[str, object],
+    slices: Sequence[object],
+    with_baseline: bool = False,
+    baseline_signature: str = signatures.EXAMPLES,
+):
     """An EvalConfig: overall slice plus ``slices`` (each a feature name or a list to cross).
+
+    Each model is read through its signature on serialized tf.Examples:
+    ``serving_examples`` for the candidate, ``baseline_signature`` for the baseline
+    (``serving_default`` for a champion exported before ``serving_examples``; see
+    ``compare.check_baseline``).
 
     With a baseline, the candidate and baseline models are both evaluated, so the
     report shows them side by side. No thresholds: the blessing is decided from the
@@ -227,5 +240,5 @@ def build_eval_config(task_info: Dict[str, object], slices: Sequence[object], wi
         tfma.SlicingSpec(feature_keys=[names] if isinstance(names, str) else list(names)) for names in slices
     ]
     return tfma.EvalConfig(
-        model_specs=_model_specs(task_info, with_baseline), slicing_specs=slicing, metrics_specs=metrics_specs
+        model_specs=_model_specs(task_info, with_baseline, baseline_signature), slicing_specs=slicing, metrics_specs=metrics_specs
     )

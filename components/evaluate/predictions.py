@@ -3,7 +3,9 @@
 The blessing judges metrics by their uncertainty and compares models on the same
 examples (``components.evaluate.significance``), which needs each example's label
 and each model's output, not only TFMA's totals. Both models are the SavedModels
-``train`` exports: ``serving_default`` on serialized raw examples, and
+``train`` exports: their signature on serialized raw examples (``serving_examples``,
+or ``serving_default`` in a champion exported before it:
+``components.common.signatures.examples_signature``), and
 ``transform_features`` for the label as the candidate's transform reads it (a class
 id in the candidate's class order, or the regression target), as TFMA reads it.
 
@@ -14,7 +16,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from components.common import layout
+from components.common import layout, signatures
 from components.evaluate.significance import Predictions
 
 BATCH_SIZE = 2048
@@ -53,11 +55,12 @@ def eval_predictions(
     files = tf.io.gfile.glob(layout.examples_pattern(examples_uri, layout.EVAL))
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(BATCH_SIZE)
     labels, outputs = [], {name: [] for name in models}
-    transform = models["candidate"].signatures["transform_features"]
+    transform = models["candidate"].signatures[signatures.TRANSFORM_FEATURES]
+    predict = {name: signatures.examples_signature(model) for name, model in models.items()}
     for batch in dataset:
         labels.append(np.asarray(transform(examples=batch)[label_key]).reshape(-1))
-        for name, model in models.items():
-            outputs[name].append(np.asarray(model.signatures["serving_default"](examples=batch)[output]))
+        for name in models:
+            outputs[name].append(np.asarray(predict[name](examples=batch)[output]))
     label_array = np.concatenate(labels) if labels else np.zeros(0)
     positive = task_info.get("positive_class")
     positive_id = classes.index(positive) if classification and positive in classes else None

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence
 from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError
-from components.common import model_record
+from components.common import model_record, signatures
 from components.common.blessing import write_blessing
 from components.evaluate import results
 from components.evaluate.compare import CLASS_ORDER_FREE, check_baseline, comparable_change_thresholds
@@ -131,8 +131,10 @@ def evaluate(
     change = dict(change_thresholds or default_change_thresholds(task_info))
     check_thresholds(task_info, thresholds, change)  # a mistake is reported on the first run too
     notes = []
+    baseline_signature = signatures.EXAMPLES
     if with_baseline:
-        baseline_classes = check_baseline(baseline_model_uri, task_info)["classes"]
+        known = check_baseline(baseline_model_uri, task_info)
+        baseline_classes, baseline_signature = known["classes"], known["examples_signature"]
         judged = comparable_change_thresholds(change, task_info, baseline_classes)
         if judged != change:
             notes.append(
@@ -140,7 +142,7 @@ def evaluate(
                 f"only {sorted(CLASS_ORDER_FREE)} are compared"
             )
         change = judged
-    eval_config = build_eval_config(task_info, slice_list, with_baseline=with_baseline)
+    eval_config = build_eval_config(task_info, slice_list, with_baseline=with_baseline, baseline_signature=baseline_signature)
     if with_baseline:
         shared_model = [
             tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config, model_name=CANDIDATE),

@@ -18,8 +18,11 @@ def infra_validate(
 
     The model is loaded with tf.saved_model.load in this task's own process (not the
     one that trained it); up to num_examples eval examples, without the label, go
-    through serving_default in batches. Checked: the outputs' shapes, finite values,
-    and for classification probabilities in [0, 1] summing to 1 per example.
+    in batches through the tf.Example signature (serving_examples) and, as JSON rows
+    (one named input per feature, missing values as NaN or ""), through
+    serving_default. Checked: the outputs' shapes, finite values, for classification
+    probabilities in [0, 1] summing to 1 per example, and that both signatures give
+    the same answers.
     A failure does not fail the task: infra_blessing says INFRA_NOT_BLESSED with the
     reason, and push then pushes nothing.
 

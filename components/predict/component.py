@@ -37,7 +37,8 @@ def predict(
 
     Raises:
       ConfigurationError: No SavedModel or version folder at model_path, a model
-        without the serving_default signature of the train component, an unknown
+        without a signature on serialized tf.Examples (serving_examples, or
+        serving_default in models exported before it) of the train component, an unknown
         output_format, or a key column the batch does not have.
       DataError: A row lacks a feature the model needs; the message names the feature
         and the row's key columns.

@@ -1,9 +1,11 @@
 """The model batch prediction runs: which SavedModel, what it returns, and how Beam calls it.
 
 The model is the one ``train`` exports (``components/train/export.py``): its
-``serving_default`` signature takes serialized raw ``tf.Example``s (parsing and the
-transform graph are inside) and returns ``probabilities``, ``class_ids`` and
-``classes`` for a classifier, or ``predictions`` for a regressor.
+examples signature (``serving_examples``; ``serving_default`` in models exported
+before the JSON-row ``serving_default`` existed, ``components.common.signatures``)
+takes serialized raw ``tf.Example``s (parsing and the transform graph are inside) and
+returns ``probabilities``, ``class_ids`` and ``classes`` for a classifier, or
+``predictions`` for a regressor.
 
 Why a small ``ModelHandler`` of our own: Beam's ``RunInference`` transform
 (``apache_beam.ml.inference``) does the batching, loads the model once per worker
@@ -21,11 +23,10 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from apache_beam.ml.inference.base import ModelHandler
 
-from components.common import serving_folder, storage
+from components.common import serving_folder, signatures, storage
 from components.common.errors import ConfigurationError, DataError
 
-SIGNATURE = "serving_default"
-SIGNATURE_INPUT = "examples"
+SIGNATURE_INPUT = signatures.EXAMPLES_INPUT
 SAVED_MODEL_FILE = serving_folder.SAVED_MODEL_FILE
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -72,26 +73,25 @@ def resolve_model_dir(model_path: str) -> Tuple[str, Optional[int]]:
 
 
 class ModelOutputs:
-    """What the model's serving signature returns, read without loading the graph:
-    the task, and for a classifier its class names in ``class_ids`` order."""
+    """What the model's examples signature returns, read without loading the graph:
+    ``signature`` (its name), the task, and for a classifier its class names in
+    ``class_ids`` order.
+
+    Raises ConfigurationError when the model has no signature taking serialized
+    tf.Examples, or its outputs are not a classifier's or a regressor's.
+    """
 
     def __init__(self, model_dir: str):
         import tensorflow as tf
-        from tensorflow.python.saved_model import loader_impl
 
+        defs = signatures.read_signature_defs(model_dir)
         try:
-            saved_model = loader_impl.parse_saved_model(model_dir)
-        except (IOError, OSError) as error:
-            raise ConfigurationError(f"{model_dir!r} is not a readable SavedModel: {error}") from None
-        signatures = saved_model.meta_graphs[0].signature_def
-        signature = signatures.get(SIGNATURE)
-        if signature is None or list(signature.inputs) != [SIGNATURE_INPUT]:
+            self.signature = signatures.examples_signature_name(signatures.signature_inputs_of(defs))
+        except ConfigurationError as error:
             raise ConfigurationError(
-                f"The SavedModel {model_dir!r} has no {SIGNATURE!r} signature taking serialized "
-                f"tf.Examples as {SIGNATURE_INPUT!r}; batch prediction needs a model exported by "
-                "the train component."
-            )
-        outputs = signature.outputs
+                f"{error} Batch prediction ({model_dir!r}) needs a model exported by the train component."
+            ) from None
+        outputs = defs[self.signature].outputs
         if "probabilities" in outputs and "classes" in outputs:
             self.task = CLASSIFICATION
             width = outputs["probabilities"].tensor_shape.dim[-1].size
@@ -105,7 +105,7 @@ class ModelOutputs:
             self.task, self.classes = REGRESSION, []
         else:
             raise ConfigurationError(
-                f"The {SIGNATURE!r} signature of {model_dir!r} returns {', '.join(sorted(outputs))}; "
+                f"The {self.signature!r} signature of {model_dir!r} returns {', '.join(sorted(outputs))}; "
                 "batch prediction expects probabilities and classes (classification) or predictions "
                 "(regression), as the train component exports."
             )
@@ -164,8 +164,8 @@ def model_input_error(error: Exception, batch: Sequence[bytes], key_columns: Seq
 
 class ServingSignatureHandler(ModelHandler):
     """A Beam ``ModelHandler``: loads the SavedModel once per worker process
-    (``RunInference`` shares it between threads) and calls ``serving_default`` on
-    batches of serialized tf.Examples. Yields ``PredictionResult(example, {output:
+    (``RunInference`` shares it between threads) and calls its examples signature
+    (``signatures.examples_signature``) on batches of serialized tf.Examples. Yields ``PredictionResult(example, {output:
     value of this row})``."""
 
     def __init__(self, model_dir: str, key_columns: Sequence[str] = (), max_batch_size: int = 1024):
@@ -183,7 +183,7 @@ class ServingSignatureHandler(ModelHandler):
         from apache_beam.ml.inference.base import PredictionResult
 
         try:
-            outputs = model.signatures[SIGNATURE](**{SIGNATURE_INPUT: tf.constant(list(batch))})
+            outputs = signatures.examples_signature(model)(**{SIGNATURE_INPUT: tf.constant(list(batch))})
         except tf.errors.InvalidArgumentError as error:
             raise (model_input_error(error, batch, self._key_columns) or error) from None
         values = {name: tensor.numpy() for name, tensor in outputs.items()}

@@ -1,8 +1,8 @@
 """Predict: a pushed SavedModel applied to every ingested row on Beam, one output row each.
 
 Reads the tf.Examples of every split of an examples artifact (the one split
-``all`` of a batch, or train and eval), runs the model's ``serving_default``
-signature through Beam's ``RunInference`` (``components/predict/model.py`` says
+``all`` of a batch, or train and eval), runs the model's signature on serialized tf.Examples (``serving_examples``;
+``serving_default`` in older models) through Beam's ``RunInference`` (``components/predict/model.py`` says
 why with our own model handler), and writes one row per input row: the key columns
 of the input row, then ``predicted_class`` and ``probability_<class>`` (classifier)
 or ``prediction`` (regressor). Rows are written in no particular order; the key

@@ -35,8 +35,11 @@ def train(
     Args:
       transform_graph: The transform graph from transform.
       transformed_examples: The transformed examples from transform.
-      model: Output. A SavedModel whose serving_default signature takes serialized raw
-        tf.Examples ("examples": string[N]) and returns probabilities, class_ids and
+      model: Output. A SavedModel whose serving_default signature takes one named
+        input per raw feature (the label excluded; float64 for every number, NaN for a
+        missing number, "" for a missing string: TF Serving's JSON rows and Vertex
+        Endpoint.predict), and whose serving_examples signature takes serialized raw
+        tf.Examples ("examples": string[N]); both return probabilities, class_ids and
         classes (classification) or predictions (regression). The transform graph is
         inside, so serving cannot skew from training. Metadata: epochs reached and
         run, the epoch resumed from, and the last epoch's train and eval metrics.

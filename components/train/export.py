@@ -42,7 +42,7 @@ def _row_feature(name: str, spec, value):
             whole = tf.logical_and(tf.math.is_finite(value), tf.equal(value, tf.round(value)))
             check = tf.debugging.Assert(
                 tf.reduce_all(tf.logical_or(tf.logical_not(present), whole)),
-                [f"{name!r} holds whole numbers ({spec.dtype.name} in training): send a whole number, or NaN when missing"],
+                [f"Feature: {name} holds whole numbers ({spec.dtype.name} in training): send a whole number, or NaN when missing"],
             )
             with tf.control_dependencies([check]):
                 typed = tf.cast(tf.where(present, value, tf.zeros_like(value)), spec.dtype)

@@ -51,7 +51,7 @@ def _accuracy_of(model_dir):
 
     rows = read_csv_rows(PENGUINS)
     model = tf.saved_model.load(model_dir)
-    outputs = model.signatures["serving_default"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    outputs = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
     np.testing.assert_allclose(outputs["probabilities"].numpy().sum(axis=1), 1.0, atol=1e-5)
     return float(np.mean([c.decode() == r["species"] for c, r in zip(outputs["classes"].numpy(), rows)]))
 

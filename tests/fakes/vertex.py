@@ -3,7 +3,11 @@
 Implements what ``google-cloud-aiplatform`` calls with ``api_transport="rest"``:
 pipeline jobs (create, get), schedules (list, create, patch, get), the Model
 Registry (list, upload as a new model or a new version of a parent, get a
-version) and endpoints (list, create, get, deployModel). Long-running operations
+version) and endpoints (list, create, get, deployModel, predict). ``:predict`` does
+what a prebuilt TensorFlow serving container behind the endpoint does: the deployed
+model version with the most traffic answers the instances through TF Serving's REST
+row format (``fakes.tf_serving``), reading its SavedModel from ``model_files``
+(artifactUri -> a local folder, standing in for Cloud Storage). Long-running operations
 are answered as done. ``PipelineJob.submit`` also checks the pipeline-root bucket
 through the Cloud Storage JSON API; point ``STORAGE_EMULATOR_HOST`` at this fake
 and it answers that too.
@@ -49,6 +53,9 @@ class FakeVertex(FakeService):
         self.route("POST", LOCATION + r"/endpoints", self._create_endpoint)
         self.route("GET", LOCATION + r"/endpoints/(?P<id>[^/:]+)", self._get(self.endpoints, "endpoints"))
         self.route("POST", LOCATION + r"/endpoints/(?P<id>[^/:]+):deployModel", self._deploy_model)
+        self.route("POST", LOCATION + r"/endpoints/(?P<id>[^/:]+):predict", self._predict)
+        self.model_files: Dict[str, str] = {}  # artifactUri -> local SavedModel folder
+        self._loaded: Dict[str, object] = {}
         self.buckets: Dict[str, dict] = {}
         self.route("GET", r"/storage/v1/b/(?P<bucket>[^/]+)", self._get_bucket)
         self.route("POST", r"/storage/v1/b", self._create_bucket)
@@ -190,3 +197,34 @@ class FakeVertex(FakeService):
             split[deployed["id"]] = split.pop("0")
         endpoint["trafficSplit"] = split
         return self._operation(request.match["parent"], "DeployModelResponse", {"deployedModel": deployed})
+
+    def _predict(self, request: Recorded):
+        import json
+
+        import tensorflow as tf
+
+        from fakes.tf_serving import RowFormatError, predict_rows
+
+        name = f"{request.match['parent']}/endpoints/{request.match['id']}"
+        endpoint = self.endpoints.get(name)
+        if endpoint is None:
+            return 404, {"error": {"code": 404, "message": f"{name} not found", "status": "NOT_FOUND"}}
+        if not endpoint.get("deployedModels"):
+            return 400, {"error": {"code": 400, "message": f"{name} has no deployed model", "status": "FAILED_PRECONDITION"}}
+        split = endpoint.get("trafficSplit") or {}
+        deployed = max(endpoint["deployedModels"], key=lambda d: split.get(d["id"], 0))
+        version_id = deployed.get("modelVersionId")
+        versions = self.models[deployed["model"]]
+        version = next(v for v in versions if v["versionId"] == version_id) if version_id else self._default_version(deployed["model"])
+        uri = version["artifactUri"]
+        if uri not in self.model_files:
+            return 500, {"error": {"code": 500, "message": f"the fake holds no SavedModel for {uri}"}}
+        if uri not in self._loaded:
+            self._loaded[uri] = tf.saved_model.load(self.model_files[uri])
+        try:
+            answer = predict_rows(self._loaded[uri], json.dumps({"instances": request.body["instances"]}))
+        except (RowFormatError, tf.errors.InvalidArgumentError) as error:  # TF Serving answers 400
+            message = error.message if isinstance(error, tf.errors.InvalidArgumentError) else str(error)
+            return 400, {"error": {"code": 400, "message": message, "status": "FAILED_PRECONDITION"}}
+        return 200, dict(answer, deployedModelId=deployed["id"], model=deployed["model"],
+                         modelVersionId=version["versionId"], modelDisplayName=version.get("displayName", ""))
