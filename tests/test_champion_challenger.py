@@ -96,6 +96,31 @@ def test_change_thresholds_are_checked_before_any_work(tmp_path, penguin_run):
     assert not os.path.exists(tmp_path / "blessing")
 
 
+def _old_layout_copy(model_uri, target):
+    """The model as train exported it before the JSON-row signature: its only serving
+    signature is serving_default on serialized tf.Examples."""
+    import tensorflow as tf
+
+    model = tf.saved_model.load(model_uri)
+    tf.saved_model.save(model, target, signatures={
+        "serving_default": model.signatures["serving_examples"], "transform_features": model.signatures["transform_features"],
+    })
+    return target
+
+
+def test_a_champion_exported_before_the_json_rows_signature_is_still_compared(tmp_path, penguin_run):
+    from components.common.signatures import read_signature_defs, signature_inputs_of
+    from components.predict.model import ModelOutputs
+
+    old = _old_layout_copy(penguin_run.model, str(tmp_path / "old_champion"))
+    assert signature_inputs_of(read_signature_defs(old))["serving_default"] == ["examples"]
+    assert "serving_examples" not in read_signature_defs(old)
+    result = _evaluate(penguin_run, tmp_path, penguin_run.model, old)
+    assert result["baseline"]["found"] and result["blessed"] is True, result["reasons"]
+    assert result["baseline_overall"]["accuracy"] == result["overall"]["accuracy"]  # the same weights
+    assert ModelOutputs(old).signature == "serving_default" and ModelOutputs(penguin_run.model).signature == "serving_examples"
+
+
 def test_a_baseline_for_another_task_is_a_clear_error(tmp_path, penguin_run):
     import tensorflow as tf
 
