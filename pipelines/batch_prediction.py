@@ -47,7 +47,7 @@ def batch_prediction(
       fail_on_anomalies: Stop before predicting on anomalies or skew (false: warn only).
       output_format: csv, parquet or tfrecord.
       key_columns: Input columns written beside each prediction; empty: every column.
-      input_format: csv, parquet, tfrecord or auto (from the file extension).
+      input_format: csv, parquet, tfrecord, jsonl (JSON Lines) or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags.
     """
     # The batch is one split ("all"), so a batch of any size (one row included) is

@@ -43,7 +43,7 @@ def data_validation(
         thresholds set in the curated schema win.
       environment: TRAINING (labelled data) or SERVING (data without the label).
       fail_on_anomalies: Stop the run on anomalies or drift (false: warn only).
-      input_format: csv, parquet, tfrecord or auto (from the file extension).
+      input_format: csv, parquet, tfrecord, jsonl (JSON Lines) or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags.
     """
     # Never cached: keys ingest (and so every later task) on the files' state (README, "Caching").

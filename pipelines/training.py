@@ -78,7 +78,7 @@ def training(
       serving_model_dir: Base folder blessed models are pushed to, as <dir>/<version>/;
         its newest version is the baseline the candidate must not fall behind.
       train_ratio: Fraction of rows in the train split (deterministic hash split).
-      input_format: csv, parquet, tfrecord or auto (from the file extension).
+      input_format: csv, parquet, tfrecord, jsonl (JSON Lines) or auto (from the file extension).
       curated_schema_path: A reviewed schema.pbtxt to validate against instead of
         inferring one; it also types the columns at ingest.
       fail_on_anomalies: Stop the run when validation finds anomalies (false: warn).

@@ -140,3 +140,68 @@ def test_vertex_endpoint_predict_answers_json_instances(trained, fake_vertex, tm
     with pytest.raises(json_format.SerializeToJsonError, match="Fail to serialize NaN"):  # by the SDK, before any request
         endpoint.predict(instances=json_instances(read_csv_rows(PENGUINS)[3:4]))
     assert len(fake_vertex.calls("POST", r".*:predict")) == 1
+
+
+def _read_examples(examples_uri):
+    import glob
+    import os
+
+    import tensorflow as tf
+
+    from components.common import layout
+
+    files = sorted(glob.glob(layout.examples_pattern(examples_uri, layout.ALL)))
+    assert files, os.listdir(examples_uri)
+    return [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP")]
+
+
+def test_json_lines_instances_are_ingested_as_the_csv_rows_and_predicted_alike(trained, tmp_path):
+    """batch-prediction's input as JSON Lines: one request instance per line (floats for
+    every number, NaN and "" missing), typed by the training schema as the CSV is."""
+    import tensorflow as tf
+
+    from components.common import layout
+    from components.ingest.runtime import detect_format, ingest
+
+    rows = read_csv_rows(PENGUINS)
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(json.dumps(i) for i in json_instances(rows)) + "\n\n")
+    assert detect_format([str(path)]) == "jsonl" and detect_format([str(tmp_path / "b.ndjson.gz")]) == "jsonl"
+    schema = layout.schema_path(trained.schema)
+    result = ingest(str(path), str(tmp_path / "examples"), split_mode="all", schema_path=schema)
+    assert result["format"] == "jsonl" and result["split_row_counts"] == {"all": len(rows)}
+
+    def typed(serialized):
+        example = tf.train.Example.FromString(serialized)
+        return sorted((k, f.WhichOneof("kind"), list(getattr(f, f.WhichOneof("kind")).value)) for k, f in example.features.feature.items())
+
+    got = sorted((typed(e) for e in _read_examples(str(tmp_path / "examples"))), key=repr)
+    want = sorted((typed(e) for e in serialized_examples(rows, skip={LABEL})), key=repr)
+    assert got == want  # flipper_length_mm sent as 181.0 is stored as int64 181, as in training
+    assert ("flipper_length_mm", "int64_list", [181]) in [f for g in got for f in g]
+
+    model = tf.saved_model.load(trained.model)
+    answers = model.signatures[signatures.EXAMPLES](examples=tf.constant(_read_examples(str(tmp_path / "examples"))))
+    assert sorted(c.decode() for c in answers["classes"].numpy()) == sorted(c.decode() for c in by_examples(model, rows)["classes"])
+
+
+def test_json_lines_that_cannot_be_read_are_named(tmp_path):
+    from components.common.errors import DataError
+    from components.ingest.runtime import jsonl_table
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"island": "Biscoe", "year": 2007}\n[1, 2]\n')
+    with pytest.raises(DataError, match=r"bad.jsonl, line 2: a JSON list, not an object"):
+        jsonl_table(str(bad))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"year": 2007}\n{"year": "last year"}\n')
+    with pytest.raises(DataError, match=r"mixed.jsonl: the values of 'year' mix types"):
+        jsonl_table(str(mixed))
+    table = jsonl_table(str(_write(tmp_path / "ok.jsonl", '{"a": 1.0, "b": ""}\n{"a": NaN, "c": null}\n')))
+    assert table.column_names == ["a", "b", "c"] and table.to_pylist() == [
+        {"a": 1.0, "b": None, "c": None}, {"a": None, "b": None, "c": None}]
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path

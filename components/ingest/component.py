@@ -31,7 +31,7 @@ def ingest(
         dropped (counted in metadata rows_without_label). Empty for unlabelled data.
       train_ratio: Fraction of rows assigned to train by a deterministic content hash
         (split_mode train_eval).
-      input_format: csv, parquet, tfrecord, or auto (from the file extension).
+      input_format: csv, parquet, tfrecord, jsonl (JSON Lines), or auto (from the file extension).
       beam_pipeline_args: Extra Apache Beam flags, for example --runner=DataflowRunner.
       split_mode: train_eval (hash split; both splits must get rows) or all (every
         row in the one split "all", for a batch of any size, a single row included).

@@ -35,17 +35,19 @@ from components.ingest.cells import (  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("csv", "parquet", "tfrecord")
+FORMATS = ("csv", "parquet", "tfrecord", "jsonl")
 _HASH_BUCKETS = 10_000
 TRAIN_EVAL = "train_eval"
 SPLIT_MODES = (TRAIN_EVAL, layout.ALL)
 
 
 def format_of(name: str) -> Optional[str]:
-    """The format a file's name says (csv, parquet or tfrecord), or None."""
+    """The format a file's name says (csv, parquet, tfrecord or jsonl), or None."""
     name = name.lower()
     if name.endswith((".csv", ".csv.gz", ".txt")):
         return "csv"
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+        return "jsonl"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     if ".tfrecord" in name or name.endswith(".gz"):
@@ -85,7 +87,7 @@ def detect_format(files: Sequence[str], requested: str = "auto", data_path: str 
     if "unknown" in by_format:
         raise ConfigurationError(
             f"Cannot tell the format of {by_format['unknown'][0]!r} (in {source!r}) from its name. "
-            "Set the input_format parameter to csv, parquet or tfrecord."
+            "Set the input_format parameter to csv, parquet, tfrecord or jsonl."
         )
     return named[0]
 
@@ -270,6 +272,23 @@ def _tagged(serialized: bytes, assign_split):
     return beam.pvalue.TaggedOutput(split, serialized)
 
 
+def _table_examples(filename: str, table, files: Sequence[str], label: str, dropped, assign_split, schema_kinds, schema_path):
+    """The rows of a pyarrow table (a Parquet batch or a JSON Lines file) as serialized
+    tf.Examples tagged with their split; the schema's columns cast to its types first,
+    rows without a label dropped and counted in ``dropped``."""
+    table = schema_types.cast_table(table, schema_kinds, filename, schema_path)
+    if label and label not in table.column_names:
+        raise DataError(
+            f"Column {label!r} not found in the data ({', '.join(files[:3])}); its columns are "
+            f"{', '.join(table.column_names)}. Pass the right --label for this data."
+        )
+    for row in table.to_pylist():
+        if label and _missing(row[label]):
+            dropped.inc()
+            continue
+        yield _tagged(_make_example(row).SerializeToString(deterministic=True), assign_split)
+
+
 def _parquet_pcollection(
     pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
 ):
@@ -277,22 +296,77 @@ def _parquet_pcollection(
 
     def rows_of(file_and_table):
         filename, table = file_and_table
-        table = schema_types.cast_table(table, schema_kinds, filename, schema_path)
-        if label and label not in table.column_names:
-            raise DataError(
-                f"Column {label!r} not found in the Parquet data ({', '.join(files[:3])}); its columns are "
-                f"{', '.join(table.column_names)}. Pass the right --label for this data."
-            )
-        for row in table.to_pylist():
-            if label and _missing(row[label]):
-                dropped.inc()
-                continue
-            yield _tagged(_make_example(row).SerializeToString(deterministic=True), assign_split)
+        return _table_examples(filename, table, files, label, dropped, assign_split, schema_kinds, schema_path)
 
     return (
         pipeline
         | "ListParquetFiles" >> beam.Create(list(files))
         | "ReadParquet" >> beam.io.ReadAllFromParquetBatched(with_filename=True)
+        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*split_names)
+    )
+
+
+def _json_missing(value) -> bool:
+    """A missing value of a JSON instance: null, NaN or "" (the serving signature's convention)."""
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def jsonl_table(filename: str):
+    """One JSON Lines file (one JSON object per line, as the instances of a serving
+    request) as a pyarrow table with a column per key seen in any line.
+
+    ``null``, ``NaN`` and ``""`` are missing values (``NaN`` and ``Infinity`` are read
+    as Python's ``json`` reads them); blank lines are skipped; a compressed file
+    (``.gz``) is read as such. Column types are pyarrow's for the values (whole numbers
+    only: int64; any fraction: double); the schema's types are applied afterwards.
+
+    Raises:
+      DataError: a line that is not a JSON object, a nested object as a value, or a
+        column whose values mix types (numbers and strings), naming file, line or column.
+    """
+    import json
+
+    import pyarrow as pa
+    from apache_beam.io.filesystems import FileSystems
+
+    rows, names = [], {}
+    with FileSystems.open(filename) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as error:
+                raise DataError(f"{filename}, line {number}: not JSON ({error}). JSON Lines hold one JSON object per line.") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{filename}, line {number}: a JSON {type(row).__name__}, not an object of feature values.")
+            for name, value in row.items():
+                if isinstance(value, dict):
+                    raise DataError(f"{filename}, line {number}: {name!r} is a JSON object; a feature holds a value or a list.")
+                names.setdefault(name, None)
+            rows.append({name: None if _json_missing(value) else value for name, value in row.items()})
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise DataError(f"{filename}: the values of {name!r} mix types ({error}); give each feature one type.") from None
+    return pa.table(columns) if columns else pa.table({})
+
+
+def _jsonl_pcollection(
+    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
+):
+    import apache_beam as beam
+
+    def rows_of(filename):
+        return _table_examples(filename, jsonl_table(filename), files, label, dropped, assign_split, schema_kinds, schema_path)
+
+    return (
+        pipeline
+        | "ListJsonlFiles" >> beam.Create(list(files))
+        | "SpreadJsonlFiles" >> beam.Reshuffle()
         | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*split_names)
     )
 
@@ -351,7 +425,9 @@ def ingest(
         ``Split-eval``, or ``Split-all``.
       train_ratio: fraction of rows (by hash) that go to the train split, in (0, 1);
         not used with ``split_mode="all"``.
-      input_format: ``csv``, ``parquet``, ``tfrecord`` or ``auto`` (from the extension).
+      input_format: ``csv``, ``parquet``, ``tfrecord``, ``jsonl`` (JSON Lines: one
+        object per line, the shape of a serving request's instances: ``jsonl_table``)
+        or ``auto`` (from the extension: ``.jsonl``/``.ndjson``, optionally ``.gz``).
       label: the label column, or "" for unlabelled data. It must exist (checked
         before any data is read for CSV input); rows without a label value (empty,
         null or NaN) are dropped, counted and reported, since they can be neither
@@ -418,6 +494,8 @@ def ingest(
             examples = _csv_pcollection(pipeline, files, columns, label, *splitting)
         elif fmt == "parquet":
             examples = _parquet_pcollection(pipeline, files, label, *splitting)
+        elif fmt == "jsonl":
+            examples = _jsonl_pcollection(pipeline, files, label, *splitting)
         else:
             examples = _tfrecord_pcollection(pipeline, files, label, *splitting)
         for split in split_names:
