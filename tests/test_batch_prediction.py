@@ -205,3 +205,30 @@ def test_cli_takes_schema_and_baseline_from_the_last_training_run(tmp_path):
         "data_path": "gs://b/new.csv", "model_path": "gs://b/serving/7",
         "curated_schema_path": os.path.abspath("s.pbtxt"), "baseline_statistics_path": os.path.abspath("old.csv"),
     }
+
+
+@pytest.mark.slow
+def test_batch_prediction_reads_json_lines_of_request_instances(penguin_run, tmp_path):
+    """The instances a client sends the endpoint, one per line (floats for every number,
+    NaN and "" for missing values), predicted as the same rows given as tf.Examples."""
+    import math
+
+    rows = read_csv_rows(PENGUINS)
+    columns = [c for c in rows[0] if c != "species"]
+    data = tmp_path / "requests.jsonl"
+    with open(data, "w") as handle:
+        for row in rows:
+            handle.write(json.dumps({c: (row[c] if c in ("island", "sex") else float(row[c]) if row[c] else math.nan)
+                                     for c in columns}) + "\n")
+    serving, pushed = _push(penguin_run, tmp_path)
+
+    code, summary = _run_cli(tmp_path, str(data), serving, penguin_run)
+    assert code == 0 and summary["status"] == "succeeded", summary
+    assert summary["predicted_rows"] == len(rows) and summary["anomaly_count"] == 0
+    predicted = [r for path in sorted(glob.glob(os.path.join(summary["predictions"], "predictions-*.csv"))) for r in read_csv_rows(path)]
+    import tensorflow as tf
+
+    answers = tf.saved_model.load(pushed).signatures["serving_examples"](examples=tf.constant(serialized_examples(rows, skip={"species"})))
+    expected = {row_key(row, columns): answers["classes"][i].numpy().decode() for i, row in enumerate(rows)}
+    assert sorted(predicted[0]) == sorted(columns + ["predicted_class"] + [n for n in predicted[0] if n.startswith("probability_")])
+    assert all(expected[row_key(row, columns)] == row["predicted_class"] for row in predicted)
