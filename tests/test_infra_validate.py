@@ -149,3 +149,57 @@ def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, 
     assert summary["infra_reasons"] == ["canary batch 0 (16 examples): probabilities are NaN or infinite for 16 of 16 examples (rows [0, 1, 2, 3, 4])"]
     assert summary["pushed_model"] is None and not serving.exists()
     assert summary["push_reason"] == "infra validation failed: " + summary["infra_reasons"][0]
+
+
+def _save_two_signature_model(path, rows_probabilities):
+    """serving_examples answers class 0 for every example; serving_default (one input,
+    island, as JSON rows) answers ``rows_probabilities`` for every row."""
+    import tensorflow as tf
+
+    module = tf.Module()
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve_examples(examples):
+        n = tf.shape(examples)[0]
+        return {"probabilities": tf.tile([[1.0, 0.0, 0.0]], [n, 1]), "class_ids": tf.zeros([n], tf.int64)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="island")])
+    def serve_rows(island):
+        n = tf.shape(island)[0]
+        probabilities = tf.tile([rows_probabilities], [n, 1])
+        return {"probabilities": probabilities, "class_ids": tf.argmax(probabilities, axis=1)}
+
+    module.serve_examples, module.serve_rows = serve_examples, serve_rows
+    tf.saved_model.save(module, str(path), signatures={"serving_default": serve_rows, "serving_examples": serve_examples})
+    return str(path)
+
+
+def test_both_signatures_are_exercised_and_must_agree(tmp_path, penguin_run):
+    run = penguin_run
+    report = infra_validate(run.model, run.examples, run.transform_graph, str(tmp_path / "real"), num_examples=20)
+    assert report["blessed"] and "as tf.Examples (serving_examples) and as JSON rows (serving_default)" in report["reasons"][0]
+    assert report["row_latency_ms"]["p50"] > 0
+
+    agreeing = _save_two_signature_model(tmp_path / "agreeing", [1.0, 0.0, 0.0])
+    assert infra_validate(agreeing, run.examples, run.transform_graph, str(tmp_path / "a"), num_examples=20)["blessed"]
+
+    disagreeing = _save_two_signature_model(tmp_path / "disagreeing", [0.0, 1.0, 0.0])
+    report = infra_validate(disagreeing, run.examples, run.transform_graph, str(tmp_path / "d"), num_examples=20)
+    assert not report["blessed"] and not is_infra_blessed(str(tmp_path / "d"))
+    assert report["reasons"] == [
+        "canary batch 0 (16 examples): class_ids differ between serving_default and serving_examples for 16 examples",
+        "canary batch 0 (16 examples): probabilities differ between serving_default and serving_examples by up to 1",
+    ]
+
+
+def test_a_model_whose_serving_default_takes_tf_examples_is_not_passed(tmp_path, penguin_run):
+    """As train exported models before the JSON-row signature: a JSON client cannot call it."""
+    import tensorflow as tf
+
+    run = penguin_run
+    model = tf.saved_model.load(run.model)
+    old = str(tmp_path / "old")
+    tf.saved_model.save(model, old, signatures={"serving_default": model.signatures["serving_examples"]})
+    report = infra_validate(old, run.examples, run.transform_graph, str(tmp_path / "infra"), num_examples=20)
+    assert not report["blessed"] and report["examples"] == 20  # every canary answered through the tf.Example form
+    assert "serving_default takes serialized tf.Examples" in report["reasons"][0] and "cannot call it" in report["reasons"][0]
