@@ -98,12 +98,12 @@ def vertex_default_version(
     from google.api_core import exceptions
 
     from components.common.errors import ConfigurationError
-    from components.vertex_push.runtime import _aiplatform
+    from components.common.vertex_client import configured_aiplatform
 
     named = re.match(r"projects/([^/]+)/locations/([^/]+)/models/", parent_model)
     if named:  # a full resource name says where the registry is
         project, location = project or named.group(1), location or named.group(2)
-    aiplatform = _aiplatform(project, location, api_endpoint, credentials)
+    aiplatform = configured_aiplatform(project, location, credentials, api_endpoint)
     try:
         model = aiplatform.Model(parent_model)
     except exceptions.NotFound:

@@ -16,10 +16,10 @@ with a ConfigurationError, and nothing is uploaded.
 import logging
 import os
 import re
-import warnings
 from typing import Dict, Optional, Sequence
 
 from components.common.errors import ConfigurationError
+from components.common.vertex_client import configured_aiplatform
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +56,6 @@ def check_aliases(aliases: Sequence[str]) -> list:
                 "ending with a lower-case letter or digit (e.g. 'champion', 'v2-candidate')."
             )
     return list(dict.fromkeys(aliases))
-
-
-def _aiplatform(project: str, location: str, api_endpoint: Optional[str], credentials):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from google.cloud import aiplatform
-        from google.cloud.aiplatform import initializer
-
-    # aiplatform keeps its settings in one module-level config (aiplatform.init is bound to
-    # it); reset that object in place so nothing (an endpoint, a key) carries over from an
-    # earlier call and a later aiplatform.init still takes effect.
-    initializer.global_config.__init__()
-    initializer.global_config.init(project=project, location=location, credentials=credentials,
-                                   api_transport="rest", api_endpoint=api_endpoint or None)
-    return aiplatform
 
 
 def find_parent_model(aiplatform, parent_model: str, display_name: str) -> Optional[str]:
@@ -155,7 +140,7 @@ def push_to_vertex(
         "model_version": "", "aliases": aliases, "serving_image": image, "artifact_uri": artifact_uri,
         "endpoint": "", "deployed_model_id": "",
     }
-    aiplatform = _aiplatform(project, location, api_endpoint, credentials)
+    aiplatform = configured_aiplatform(project, location, credentials, api_endpoint)
     parent = find_parent_model(aiplatform, parent_model, model_display_name)
     if parent is None and not blessed:
         result["reason"] = ("not blessed, and no parent model exists yet: the first version of a model is its default, "

@@ -16,7 +16,6 @@ global configuration afresh from its ``VertexSettings`` (replacing earlier
 ``aiplatform.init`` settings), so no endpoint or key leaks from one call to the next.
 """
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional
 
@@ -66,23 +65,13 @@ class VertexSettings:
 
 
 def _aiplatform(settings: VertexSettings, dry_run: bool):
-    """The SDK, configured for this call only (its global config reset, then set from ``settings``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import aiplatform
-        from google.cloud.aiplatform import initializer
+    """The SDK, configured for this call only (anonymous credentials for a dry run)."""
+    from google.auth.credentials import AnonymousCredentials
 
-    # aiplatform keeps its settings in one module-level config (aiplatform.init is bound to
-    # it); reset that object in place so nothing (an endpoint, a key) carries over from an
-    # earlier call and a later aiplatform.init still takes effect.
-    initializer.global_config.__init__()
+    from components.common.vertex_client import configured_aiplatform
+
     credentials = AnonymousCredentials() if dry_run else settings.credentials
-    initializer.global_config.init(
-        project=settings.project, location=settings.region, credentials=credentials, api_transport="rest",
-        api_endpoint=settings.api_endpoint,
-    )
-    return aiplatform
+    return configured_aiplatform(settings.project, settings.region, credentials, settings.api_endpoint)
 
 
 def display_name_for(template: str) -> str:
