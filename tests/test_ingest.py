@@ -1,5 +1,4 @@
 """ingest: files -> split tf.Example TFRecords, and its clear errors on bad input."""
-import gzip
 import os
 
 import pytest
@@ -47,7 +46,7 @@ def test_the_split_is_the_same_on_every_run(tmp_path, penguin_run):
 
 
 def test_empty_cells_become_missing_values(penguin_run):
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_statistics
 
     rows = [e.features.feature for s in layout.SPLITS for e in read_examples(penguin_run.examples, s)]
     expected = sum(1 for r in read_csv_rows(PENGUINS) if r["sex"] == "")

@@ -27,7 +27,7 @@ def small_statistics(tmp_path_factory):
 
 def _schema_without_environments(root):
     from components.common import layout
-    from components.schema.runtime import load_schema
+    from components.common.metadata import load_schema
     from google.protobuf import text_format
 
     schema = load_schema(layout.schema_path(str(root / "schema")))

@@ -6,8 +6,10 @@ import pytest
 from components.common import layout
 from components.common.errors import ConfigurationError, DataError, ValidationFailedError
 from components.ingest.runtime import ingest
-from components.schema.runtime import load_schema, make_schema
-from components.statistics.runtime import generate_statistics, load_statistics
+from components.common.metadata import load_schema
+from components.schema.runtime import make_schema
+from components.common.metadata import load_statistics
+from components.statistics.runtime import generate_statistics
 from components.validate.runtime import validate_statistics
 from conftest import PENGUINS, read_csv_rows, write_csv
 

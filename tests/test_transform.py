@@ -3,10 +3,9 @@ import pytest
 
 from components.common import layout
 from components.common.errors import ConfigurationError
-from components.schema.runtime import load_schema
-from components.statistics.runtime import load_statistics
+from components.common.metadata import load_schema
+from components.common.metadata import load_statistics
 from components.common.task import infer_task, read_task_info
-from components.transform.runtime import transform
 
 
 def test_task_inference_from_label_type_and_range(penguin_run):

@@ -13,7 +13,6 @@ from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
 from components.common.beam_options import pipeline_options
-from components.common.errors import ConfigurationError
 from components.common import model_record, signatures
 from components.common.blessing import write_blessing
 from components.evaluate import results
@@ -112,8 +111,7 @@ def evaluate(
     """
     import tensorflow_model_analysis as tfma
     from components.baseline.runtime import has_baseline
-    from components.schema.runtime import load_schema
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_schema, load_statistics
     from components.common.task import read_task_info
 
     task_info = read_task_info(transform_graph_uri)

@@ -83,8 +83,7 @@ def check_settings(
         feature the schema lacks, or the serving folder cannot be written.
       DataError: the label is not in the schema or statistics.
     """
-    from components.schema.runtime import load_schema
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_schema, load_statistics
 
     schema = load_schema(layout.schema_path(schema_uri))
     statistics = load_statistics(statistics_uri, layout.TRAIN)

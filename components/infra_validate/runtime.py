@@ -24,9 +24,7 @@ Latency per batch (p50 and p95, after one warm-up call) is recorded. A failure
 does not fail the task: the ``INFRA_NOT_BLESSED`` result says why, and ``push``
 pushes nothing (the same way a NOT_BLESSED evaluation stops it).
 """
-import json
 import logging
-import os
 import time
 from typing import Dict, List, Sequence
 

@@ -17,7 +17,7 @@ def column_types(schema_path: str) -> Dict[str, int]:
     """{feature name: INT, FLOAT or STRING} for the schema's features of those types."""
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    from components.schema.runtime import load_schema
+    from components.common.metadata import load_schema
 
     kinds = {schema_pb2.INT: INT, schema_pb2.FLOAT: FLOAT, schema_pb2.BYTES: STRING}
     schema = load_schema(schema_path)

@@ -19,7 +19,7 @@ the signature on each batch.
 """
 import os
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 from apache_beam.ml.inference.base import ModelHandler
 

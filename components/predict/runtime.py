@@ -69,7 +69,7 @@ def predict(
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.ml.inference.base import RunInference
 
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_statistics
 
     fmt = output.check_format(output_format)
     splits = list(splits or layout.split_names(examples_uri))

@@ -9,7 +9,7 @@ import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common import model_record, serving_folder
-from components.common.blessing import blessing_reasons, blessing_record, infra_reasons, is_blessed, is_infra_blessed
+from components.common.blessing import blessing_reasons, infra_reasons, is_blessed, is_infra_blessed
 from components.common.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)

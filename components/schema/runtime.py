@@ -1,10 +1,10 @@
 """Schema: inferred from the train statistics, or a curated schema.pbtxt given by the user."""
 import logging
 import os
-from typing import Dict, Optional
+from typing import Dict
 
-from components.common import layout, storage
-from components.common.errors import ConfigurationError, DataError
+from components.common import layout
+from components.common.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -12,23 +12,6 @@ TRAINING = "TRAINING"
 # Share of a categorical feature's values that must lie in its inferred domain.
 MIN_DOMAIN_MASS = 0.99
 SERVING = "SERVING"
-
-
-def load_schema(path: str):
-    """Parse a schema.pbtxt (local or ``gs://``, read through ``common.storage``),
-    naming the file and the parse error when it is invalid."""
-    from google.protobuf import text_format
-    from tensorflow_metadata.proto.v0 import schema_pb2
-
-    if not storage.exists(path):
-        raise ConfigurationError(f"Schema file {path!r} does not exist.")
-    text = storage.read_bytes(path).decode("utf-8")
-    try:
-        return text_format.Parse(text, schema_pb2.Schema())
-    except text_format.ParseError as error:
-        raise ConfigurationError(
-            f"Schema file {path!r} is not a valid tensorflow_metadata Schema in text format: {error}"
-        ) from None
 
 
 def write_schema(schema, output_uri: str) -> str:
@@ -63,7 +46,7 @@ def make_schema(
     import tensorflow_data_validation as tfdv
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_schema, load_statistics
 
     if curated_schema_path:
         schema = load_schema(curated_schema_path)

@@ -3,7 +3,8 @@ import html as html_lib
 import logging
 from typing import Dict, Optional, Sequence
 
-from components.common import layout, storage
+from components.common import layout
+from components.common.metadata import load_statistics
 from components.common.beam_options import pipeline_options
 from components.common.errors import DataError
 
@@ -77,20 +78,6 @@ def statistics_of_examples(file_pattern: str, output_path: str, beam_pipeline_ar
             | "Write" >> tfdv.WriteStatisticsToBinaryFile(output_path)
         )
     return tfdv.load_stats_binary(output_path)
-
-
-def load_statistics(statistics_uri: str, split: str):
-    """The DatasetFeatureStatisticsList of one split."""
-    return load_statistics_file(layout.statistics_path(statistics_uri, split))
-
-
-def load_statistics_file(path: str):
-    """A binary DatasetFeatureStatisticsList file (``FeatureStats.pb``), local or
-    ``gs://`` (read through ``common.storage``, as ``tfdv.load_stats_binary`` reads
-    it through TensorFlow). Raises protobuf's DecodeError for another kind of file."""
-    from tensorflow_metadata.proto.v0 import statistics_pb2
-
-    return statistics_pb2.DatasetFeatureStatisticsList.FromString(storage.read_bytes(path))
 
 
 def write_statistics_html(stats_by_name: Dict[str, object], html_path: str) -> None:

@@ -83,13 +83,11 @@ def transform(
       ConfigurationError: bad task or module file.
     """
     import apache_beam as beam
-    import tensorflow as tf
     import tensorflow_transform as tft
     import tensorflow_transform.beam as tft_beam
     from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io
     from tfx_bsl.coders import example_coder
-    from components.schema.runtime import load_schema
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_schema, load_statistics
 
     schema = load_schema(layout.schema_path(schema_uri))
     statistics = load_statistics(statistics_uri, layout.TRAIN)

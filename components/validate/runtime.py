@@ -91,7 +91,7 @@ def load_baseline_statistics(path: str, beam_pipeline_args: Optional[Sequence[st
     """Baseline statistics from statistics (a .pb file or a statistics artifact
     folder) or from data (CSV, Parquet or TFRecord, as ingest reads it), whose
     statistics are then computed here."""
-    from components.statistics.runtime import load_statistics_file
+    from components.common.metadata import load_statistics_file
 
     stats_file = _statistics_file(path)
     if stats_file:
@@ -256,8 +256,7 @@ def validate_statistics(
         anomalies are written first, so they can be inspected.
     """
     import tensorflow_data_validation as tfdv
-    from components.schema.runtime import load_schema
-    from components.statistics.runtime import load_statistics
+    from components.common.metadata import load_schema, load_statistics
 
     splits = list(splits or layout.split_names(statistics_uri))
     if not splits:

@@ -10,7 +10,7 @@ host the client authenticates with Application Default Credentials; ``auth``
 becomes a version of the package named after its pipeline; tags point at it.
 """
 import re
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 from pipelines.cloud.templates import TemplateError, pipeline_name, template_path
 

@@ -77,7 +77,8 @@ def test_ingest_a_tfrecord_folder_on_gs(gcs_emulator, gcs_bucket, tmp_path, loca
 
 
 def test_a_curated_schema_on_gs(gcs_emulator, gcs_bucket, tmp_path):
-    from components.schema.runtime import load_schema, make_schema
+    from components.common.metadata import load_schema
+    from components.schema.runtime import make_schema
     from components.statistics.runtime import generate_statistics
 
     curated = f"{gcs_bucket}/config/schema.pbtxt"
@@ -92,7 +93,8 @@ def test_a_curated_schema_on_gs(gcs_emulator, gcs_bucket, tmp_path):
 
 
 def test_baseline_statistics_on_gs(gcs_emulator, gcs_bucket, tmp_path, local_penguins):
-    from components.statistics.runtime import generate_statistics, load_statistics
+    from components.common.metadata import load_statistics
+    from components.statistics.runtime import generate_statistics
     from components.validate.runtime import load_baseline_statistics
 
     statistics = str(tmp_path / "statistics")
