@@ -1,13 +1,8 @@
 """baseline: the newest complete version in the serving folder, found by listing it."""
 import os
 
-from components.baseline.runtime import (
-    NO_BASELINE_FILE,
-    has_baseline,
-    latest_pushed_model,
-    resolve_baseline,
-    write_no_baseline,
-)
+from components.baseline.runtime import latest_pushed_model
+from components.common.baseline_model import NO_BASELINE_FILE, has_baseline, resolve_baseline, write_no_baseline
 from components.common.serving_folder import PUBLISHED
 
 

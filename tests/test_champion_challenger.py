@@ -66,7 +66,7 @@ def test_a_candidate_as_good_as_the_baseline_is_blessed(tmp_path, penguin_run):
 
 
 def test_without_a_baseline_value_thresholds_alone_decide(tmp_path, penguin_run, weak_model):
-    from components.baseline.runtime import write_no_baseline
+    from components.common.baseline_model import write_no_baseline
 
     marker = str(tmp_path / "no_baseline")
     write_no_baseline(marker, str(tmp_path / "serving"))

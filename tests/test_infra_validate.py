@@ -7,7 +7,8 @@ import pytest
 from components.common.errors import ConfigurationError
 from components.common.blessing import is_infra_blessed
 from components.infra_validate.runtime import infra_validate
-from components.push.runtime import push_decision, push_model
+from components.common.blessing import push_decision
+from components.push.runtime import push_model
 
 
 def _save_model(path, outputs_fn):

@@ -64,7 +64,7 @@ def _blessings(tmp_path, evaluate_ok, infra_ok):
     ],
 )
 def test_push_needs_both_blessings_and_says_which_failed(tmp_path, fake_model, evaluate_ok, infra_ok, expected):
-    from components.push.runtime import push_decision
+    from components.common.blessing import push_decision
 
     blessing, infra = _blessings(tmp_path, evaluate_ok, infra_ok)
     ok, reasons = push_decision(blessing, infra)

@@ -37,7 +37,8 @@ def baseline(
     Raises:
       ConfigurationError: the Vertex default version has no artifact URI.
     """
-    from components.baseline.runtime import latest_pushed_model, vertex_default_version, write_no_baseline
+    from components.baseline.runtime import latest_pushed_model, vertex_default_version
+    from components.common.baseline_model import write_no_baseline
 
     if vertex_parent_model:
         found = vertex_default_version(vertex_parent_model, project, location)

@@ -16,17 +16,12 @@ artifact is a folder holding only ``NO_BASELINE``; ``evaluate`` then judges the
 candidate on value thresholds alone.
 """
 import logging
-import os
 import re
 from typing import Dict, Optional
 
-from components.common import serving_folder, storage
+from components.common import serving_folder
 
 logger = logging.getLogger(__name__)
-
-NO_BASELINE_FILE = "NO_BASELINE"
-SAVED_MODEL_FILE = serving_folder.SAVED_MODEL_FILE
-
 
 def latest_pushed_model(serving_model_dir: str) -> Optional[Dict[str, object]]:
     """The newest complete version under the serving folder, or None.
@@ -40,40 +35,6 @@ def latest_pushed_model(serving_model_dir: str) -> Optional[Dict[str, object]]:
     """
     found = serving_folder.newest_published(serving_model_dir)
     return None if found is None else {"version": found[0], "uri": found[1]}
-
-
-def write_no_baseline(artifact_path: str, serving_model_dir: str) -> None:
-    """Mark an artifact folder as 'no baseline' (an empty NO_BASELINE file)."""
-    os.makedirs(artifact_path, exist_ok=True)
-    with open(os.path.join(artifact_path, NO_BASELINE_FILE), "w") as handle:
-        handle.write(
-            f"No complete model version ({serving_folder.PUBLISHED}) under {serving_model_dir or '(no folder given)'}.\n"
-        )
-
-
-def resolve_baseline(artifact_path: str, metadata: Dict[str, object]) -> str:
-    """Where the baseline model is read from, given the baseline artifact a task received.
-
-    Normally the artifact itself is the model (``baseline`` points its URI at the
-    version folder). A backend that does not honour a changed output URI hands on
-    the artifact's own (empty) folder instead; then the ``uri`` its metadata
-    records is used, so the comparison is never skipped silently. Returns ``""``
-    when there is no baseline.
-    """
-    if has_baseline(artifact_path):
-        return artifact_path
-    uri = str(metadata.get("uri") or "")
-    if metadata.get("found") and uri and has_baseline(uri):
-        logger.info("The baseline artifact holds no model; reading it from its recorded uri %s.", uri)
-        return uri
-    return ""
-
-
-def has_baseline(model_path: str) -> bool:
-    """Whether a baseline artifact folder holds a model (and not the NO_BASELINE marker)."""
-    return bool(model_path) and storage.exists(os.path.join(model_path, SAVED_MODEL_FILE)) and not storage.exists(
-        os.path.join(model_path, NO_BASELINE_FILE)
-    )
 
 
 def vertex_default_version(

@@ -5,11 +5,11 @@ TFX's layout: an evaluation blessing folder holds an empty ``BLESSED`` or
 details: both models' metrics and intervals, the thresholds, every check, and the
 ``record`` push stores with the model); an infra blessing folder holds
 ``INFRA_BLESSED`` or ``INFRA_NOT_BLESSED`` and ``infra_validation.json``.
-``push`` reads both to decide.
+``push`` and ``vertex_push`` decide from both with ``push_decision``.
 """
 import json
 import os
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common import layout
 
@@ -73,3 +73,18 @@ def is_infra_blessed(output_uri: str) -> bool:
 def infra_reasons(output_uri: str) -> List[str]:
     """The reasons infra_validation.json gives (empty when there is none)."""
     return list(_read(output_uri, INFRA_RESULT_FILE).get("reasons", []))
+
+
+def push_decision(blessing_uri: str, infra_blessing_uri: Optional[str]) -> Tuple[bool, List[str]]:
+    """Whether both blessings are positive, and why not.
+
+    ``blessing_uri`` is evaluate's blessing (BLESSED / NOT_BLESSED), and
+    ``infra_blessing_uri`` infra_validate's (INFRA_BLESSED / INFRA_NOT_BLESSED);
+    None skips the infra check. Returns ``(ok, reasons)``, reasons naming what blocks.
+    """
+    reasons = []
+    if not is_blessed(blessing_uri):
+        reasons.append("not blessed by evaluate: " + ("; ".join(blessing_reasons(blessing_uri)) or "no BLESSED file"))
+    if infra_blessing_uri is not None and not is_infra_blessed(infra_blessing_uri):
+        reasons.append("infra validation failed: " + ("; ".join(infra_reasons(infra_blessing_uri)) or "no INFRA_BLESSED file"))
+    return not reasons, reasons

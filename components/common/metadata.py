@@ -5,6 +5,10 @@
 from components.common import layout, storage
 from components.common.errors import ConfigurationError
 
+# The schema environments: labelled data, and serving data without the label.
+TRAINING = "TRAINING"
+SERVING = "SERVING"
+
 
 def load_schema(path: str):
     """Parse a schema.pbtxt (local or ``gs://``), naming the file and the parse error

@@ -89,7 +89,7 @@ def evaluate(
         names a feature the schema lacks, or the baseline predicts another label
         or task.
     """
-    from components.baseline.runtime import resolve_baseline
+    from components.common.baseline_model import resolve_baseline
     from components.evaluate.runtime import evaluate as run_evaluate
 
     result = run_evaluate(

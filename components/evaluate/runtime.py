@@ -110,7 +110,7 @@ def evaluate(
         feature, or the baseline answers for another label or task.
     """
     import tensorflow_model_analysis as tfma
-    from components.baseline.runtime import has_baseline
+    from components.common.baseline_model import has_baseline
     from components.common.metadata import load_schema, load_statistics
     from components.common.task import read_task_info
 

@@ -34,8 +34,8 @@ def push(
     Raises:
       ConfigurationError: serving_model_dir is empty, or the model holds no SavedModel.
     """
-    from components.common.blessing import blessing_record
-    from components.push.runtime import push_decision, push_model
+    from components.common.blessing import blessing_record, push_decision
+    from components.push.runtime import push_model
 
     ok, reasons = push_decision(blessing.path, infra_blessing.path)
     result = push_model(model.path, serving_model_dir, ok, reasons, record=blessing_record(blessing.path))

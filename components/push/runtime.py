@@ -6,28 +6,12 @@ overwriting a version) is ``components.common.serving_folder``'s: readers see a
 version only once it is complete, on local folders and on ``gs://`` alike.
 """
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 from components.common import model_record, serving_folder
-from components.common.blessing import blessing_reasons, infra_reasons, is_blessed, is_infra_blessed
 from components.common.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
-
-
-def push_decision(blessing_uri: str, infra_blessing_uri: Optional[str]) -> Tuple[bool, List[str]]:
-    """Whether both blessings are positive, and why not.
-
-    ``blessing_uri`` is evaluate's blessing (BLESSED / NOT_BLESSED), and
-    ``infra_blessing_uri`` infra_validate's (INFRA_BLESSED / INFRA_NOT_BLESSED);
-    None skips the infra check. Returns ``(ok, reasons)``, reasons naming what blocks.
-    """
-    reasons = []
-    if not is_blessed(blessing_uri):
-        reasons.append("not blessed by evaluate: " + ("; ".join(blessing_reasons(blessing_uri)) or "no BLESSED file"))
-    if infra_blessing_uri is not None and not is_infra_blessed(infra_blessing_uri):
-        reasons.append("infra validation failed: " + ("; ".join(infra_reasons(infra_blessing_uri)) or "no INFRA_BLESSED file"))
-    return not reasons, reasons
 
 
 def push_model(

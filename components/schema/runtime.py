@@ -4,14 +4,13 @@ import os
 from typing import Dict
 
 from components.common import layout
+from components.common.metadata import SERVING, TRAINING
 from components.common.errors import DataError
 
 logger = logging.getLogger(__name__)
 
-TRAINING = "TRAINING"
 # Share of a categorical feature's values that must lie in its inferred domain.
 MIN_DOMAIN_MASS = 0.99
-SERVING = "SERVING"
 
 
 def write_schema(schema, output_uri: str) -> str:

@@ -205,7 +205,7 @@ def schema_environment(environment: str, schema, schema_file: str) -> Optional[s
       ConfigurationError: the schema does not define ``environment``; the message
         names it and the environments the schema defines.
     """
-    from components.schema.runtime import TRAINING
+    from components.common.metadata import TRAINING
 
     defined = list(schema.default_environment)
     if not environment or (not defined and environment == TRAINING):

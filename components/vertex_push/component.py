@@ -73,7 +73,7 @@ def vertex_push(
       ConfigurationError: the model is not in Cloud Storage, an alias or the traffic
         share is invalid, or parent_model does not exist.
     """
-    from components.push.runtime import push_decision
+    from components.common.blessing import push_decision
     from components.vertex_push.artifacts import VERTEX_API
     from components.vertex_push.runtime import push_to_vertex
 

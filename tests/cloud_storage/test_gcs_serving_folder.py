@@ -6,7 +6,8 @@ import signal
 import subprocess
 import sys
 
-from components.baseline.runtime import has_baseline, latest_pushed_model
+from components.baseline.runtime import latest_pushed_model
+from components.common.baseline_model import has_baseline
 from components.common import serving_folder
 from components.common.serving_folder import PUBLISHED
 from components.predict.model import resolve_model_dir
