@@ -226,6 +226,7 @@ def build_summary(pipeline_name: str, run_dir: Optional[str], tee: _Tee, argumen
         "statistics": outputs.get("statistics", {}).get("statistics", {}).get("uri"),
         "task": transform_graph.get("task"),
         "classes": transform_graph.get("classes"),
+        "positive_class": transform_graph.get("positive_class"),
         "metrics": evaluation.get("overall"),
         "metric_intervals": evaluation.get("intervals"),
         "blessed": blessing.get("blessed") if blessing else None,
@@ -273,7 +274,8 @@ def human_summary(summary: Dict) -> str:
     if summary.get("metrics"):
         shown = {k: v for k, v in summary["metrics"].items() if k != "example_count" and "[" not in k}
         intervals = summary.get("metric_intervals") or {}
-        lines.append(f"  {summary.get('task') or 'metrics'} (95 % intervals): " + ", ".join(
+        positive = f", positive class {summary['positive_class']!r}" if summary.get("positive_class") else ""
+        lines.append(f"  {summary.get('task') or 'metrics'}{positive} (95 % intervals): " + ", ".join(
             f"{k} {v:.4g}" + (f" [{intervals[k][0]:.3g}, {intervals[k][1]:.3g}]" if k in intervals else "")
             for k, v in shown.items()
         ))

@@ -41,6 +41,15 @@ def test_human_summary_of_a_failure_names_task_and_error():
     assert "FAILED" in text and "failed at: ingest" in text and "DataError: Column label not found" in text
 
 
+def test_human_summary_names_the_positive_class_and_the_intervals():
+    text = human_summary(
+        {"pipeline": "training", "status": "succeeded", "seconds": 3, "task": "classification",
+         "positive_class": "yes", "metrics": {"accuracy": 0.91, "auc": 0.95},
+         "metric_intervals": {"accuracy": [0.85, 0.95]}, "run_dir": "/r"}
+    )
+    assert "classification, positive class 'yes' (95 % intervals): accuracy 0.91 [0.85, 0.95], auc 0.95" in text
+
+
 def test_schema_export_copies_the_inferred_schema_and_never_overwrites(tmp_path):
     from pipelines.cli import main
 

@@ -74,3 +74,15 @@ def test_binary_labels_get_the_positive_class_metric_set():
     check_thresholds(task_info, {"auc": {"lower_bound": 0.6}}, {"f1_score": {"max_drop": 0.02}})
     with pytest.raises(ConfigurationError, match="calibration.*neither"):
         check_thresholds(task_info, {}, {"calibration": {"max_drop": 0.1}})
+
+
+def test_the_roc_curve_keeps_distinct_points_only():
+    from components.evaluate.results import roc_curve
+
+    def matrix(threshold, tp, fp, tn, fn):
+        return {"threshold": threshold, "truePositives": tp, "falsePositives": fp, "trueNegatives": tn, "falseNegatives": fn}
+
+    steps = [matrix(t / 1000, 10, 5, 5, 0) for t in range(0, 400)] + [matrix(t / 1000, 8, 1, 9, 2) for t in range(400, 1001)]
+    plots = [((), {"": {"": {"confusionMatrixAtThresholds": {"matrices": steps}}}})]
+    fpr, tpr, thresholds = roc_curve(plots)
+    assert list(zip(fpr, tpr)) == [(0.5, 1.0), (0.1, 0.8)] and thresholds == [0.0, 0.4]

@@ -98,7 +98,13 @@ def confusion_matrix(plots, classes: Sequence[str]) -> Optional[List[List[float]
 
 
 def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
-    """(fpr, tpr, thresholds) of the positive class, for binary classifiers."""
+    """(fpr, tpr, thresholds) of the positive class, for binary classifiers.
+
+    TFMA computes the confusion matrix at about a thousand thresholds, most of which
+    give the same point on a small eval split; only distinct points are kept (each
+    with the first threshold that reaches it), so the curve stays far below Vertex's
+    metadata limit per artifact.
+    """
     matrices = _overall_plot(plots, "confusionMatrixAtThresholds")
     if not matrices:
         return None
@@ -106,8 +112,11 @@ def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
     for m in matrices:
         tp, fp = m.get("truePositives", 0.0), m.get("falsePositives", 0.0)
         tn, fn = m.get("trueNegatives", 0.0), m.get("falseNegatives", 0.0)
-        fpr.append(fp / (fp + tn) if fp + tn else 0.0)
-        tpr.append(tp / (tp + fn) if tp + fn else 0.0)
+        point = (fp / (fp + tn) if fp + tn else 0.0, tp / (tp + fn) if tp + fn else 0.0)
+        if fpr and (fpr[-1], tpr[-1]) == point:
+            continue
+        fpr.append(point[0])
+        tpr.append(point[1])
         thresholds.append(float(m.get("threshold", 0.0)))
     return fpr, tpr, thresholds
 
