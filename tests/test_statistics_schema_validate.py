@@ -124,6 +124,15 @@ def test_drift_against_a_baseline_names_feature_distance_and_threshold(tmp_path,
     assert "threshold" in message.lower()
     table = report.read_text()
     assert "## Drift against the baseline" in table and "| bill_length_mm | JENSEN_SHANNON_DIVERGENCE |" in table
+    assert f"Baseline: {penguin_run.statistics}/Split-train/FeatureStats.pb" in table  # which split
+    # What moved, beside each distance: the means of the bills, the share of the top island.
+    drift_section = table.split("## Drift against the baseline")[1].split("## Anomalies")[0]
+    rows = {line.split(" | ")[1]: line for line in drift_section.splitlines() if line.startswith("| train | ")}
+    old_mean, new_mean = [float(cell.split()[1]) for cell in rows["bill_length_mm"].split(" | ")[-2:]]
+    assert new_mean == pytest.approx(old_mean + 12, abs=0.3)
+    assert "'Biscoe'" in rows["island"] and rows["island"].rstrip(" |").endswith("%")
+    drifted_first = [line.split(" | ")[5] for line in rows.values()]
+    assert drifted_first == sorted(drifted_first, key=lambda cell: cell != "**yes**")
 
     result = validate_statistics(moved, penguin_run.schema, str(tmp_path / "b"), fail_on_anomalies=False,
                                  baseline_statistics_path=penguin_run.statistics, drift_threshold=0.9)

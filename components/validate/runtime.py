@@ -139,8 +139,26 @@ def add_drift_comparators(schema, threshold: float) -> List[str]:
     return added
 
 
-def describe_drift(anomalies) -> List[Dict[str, object]]:
-    """Per-feature drift measurements (distance, threshold, whether it is breached)."""
+def feature_summary(statistics, feature: str) -> str:
+    """What a feature looks like in a statistics list: ``mean 43.9 (sd 5.5)`` for a
+    number, ``'Adelie' 44 %`` (its most frequent value's share) for a string; ``""``
+    when the feature has no statistics there."""
+    for candidate in statistics.datasets[0].features:
+        if ".".join(candidate.path.step) != feature:
+            continue
+        if candidate.HasField("num_stats"):
+            return f"mean {candidate.num_stats.mean:.4g} (sd {candidate.num_stats.std_dev:.3g})"
+        if candidate.HasField("string_stats") and candidate.string_stats.top_values:
+            top = candidate.string_stats.top_values[0]
+            present = candidate.string_stats.common_stats.num_non_missing or 1
+            return f"{top.value!r} {100 * top.frequency / present:.0f} %"
+    return ""
+
+
+def describe_drift(anomalies, current=None, baseline=None) -> List[Dict[str, object]]:
+    """Per-feature drift measurements (distance, threshold, whether it is breached),
+    drifted features first, and what moved: ``current`` and ``baseline`` summarise
+    the feature in each statistics list given (``feature_summary``)."""
     from tensorflow_metadata.proto.v0 import anomalies_pb2
 
     rows = []
@@ -154,9 +172,11 @@ def describe_drift(anomalies) -> List[Dict[str, object]]:
                     "distance": round(measurement.value, 6),
                     "threshold": round(measurement.threshold, 6),
                     "drifted": measurement.value > measurement.threshold,
+                    "current": feature_summary(current, feature) if current is not None else "",
+                    "baseline": feature_summary(baseline, feature) if baseline is not None else "",
                 }
             )
-    return sorted(rows, key=lambda row: (-row["distance"], row["feature"]))
+    return sorted(rows, key=lambda row: (not row["drifted"], -row["distance"], row["feature"]))
 
 
 def markdown_report(
@@ -169,12 +189,14 @@ def markdown_report(
     lines = ["# Data validation report", "", f"Schema: {schema_source}", ""]
     if drift_by_split:
         lines += ["## Drift against the baseline", "", f"Baseline: {baseline}", "",
-                  "| split | feature | measure | distance | threshold | drifted |", "|---|---|---|---|---|---|"]
+                  "| split | feature | measure | distance | threshold | drifted | baseline | this data |",
+                  "|---|---|---|---|---|---|---|---|"]
         for split, rows in drift_by_split.items():
             for row in rows:
                 lines.append(
                     f"| {split} | {row['feature']} | {row['measure']} | {row['distance']:.4f} | "
-                    f"{row['threshold']:.4f} | {'**yes**' if row['drifted'] else 'no'} |"
+                    f"{row['threshold']:.4f} | {'**yes**' if row['drifted'] else 'no'} | "
+                    f"{row.get('baseline', '')} | {row.get('current', '')} |"
                 )
         lines += ["", "## Anomalies", ""]
     total = sum(len(rows) for rows in rows_by_split.values())
@@ -263,11 +285,15 @@ def validate_statistics(
         raise ConfigurationError(f"The statistics artifact {statistics_uri!r} holds no Split-<name> folder.")
     schema = load_schema(layout.schema_path(schema_uri))
     env = schema_environment(environment, schema, layout.schema_path(schema_uri))
-    baseline = None
+    baseline, baseline_source = None, ""
     if baseline_statistics_path:
         if not 0.0 < drift_threshold <= 1.0:
             raise ConfigurationError(f"drift_threshold must be in (0, 1], got {drift_threshold}.")
         baseline = load_baseline_statistics(baseline_statistics_path, beam_pipeline_args)
+        # The report names the file (so the split) the baseline came from.
+        baseline_source = _statistics_file(baseline_statistics_path) or (
+            f"{baseline_statistics_path} (data: its statistics computed here)"
+        )
         add_drift_comparators(schema, drift_threshold)
         if comparison_html_path:
             from components.statistics.runtime import write_statistics_html
@@ -276,20 +302,19 @@ def validate_statistics(
             write_statistics_html({f"current ({splits[0]})": current, "baseline": baseline}, comparison_html_path)
     rows_by_split, drift_by_split = {}, {}
     for split in splits:
-        anomalies = tfdv.validate_statistics(
-            load_statistics(statistics_uri, split), schema, environment=env, previous_statistics=baseline
-        )
+        current = load_statistics(statistics_uri, split)
+        anomalies = tfdv.validate_statistics(current, schema, environment=env, previous_statistics=baseline)
         path = layout.anomalies_path(output_uri, split)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(anomalies.SerializeToString())
         rows_by_split[split] = describe_anomalies(anomalies)
         if baseline is not None:
-            drift_by_split[split] = describe_drift(anomalies)
+            drift_by_split[split] = describe_drift(anomalies, current, baseline)
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
             handle.write(
-                markdown_report(rows_by_split, layout.schema_path(schema_uri), drift_by_split, baseline_statistics_path)
+                markdown_report(rows_by_split, layout.schema_path(schema_uri), drift_by_split, baseline_source)
             )
     found = [dict(split=split, **row) for split, rows in rows_by_split.items() for row in rows]
     drift = [dict(split=split, **row) for split, rows in drift_by_split.items() for row in rows]
