@@ -99,22 +99,20 @@ def _trivial_check(task_info, candidate: Predictions, on_values_only: bool) -> D
 
 
 def _value_check(name, bounds, value, interval, on_values_only) -> Dict[str, object]:
+    from components.evaluate.report import bounds_text
+
     low, high = (value, value) if (interval is None or on_values_only) else interval
-    failed = []
-    if "lower_bound" in bounds and not (low is not None and low >= bounds["lower_bound"]):
-        failed.append(f"≥ {_fmt(bounds['lower_bound'])}")
-    if "upper_bound" in bounds and not (high is not None and high <= bounds["upper_bound"]):
-        failed.append(f"≤ {_fmt(bounds['upper_bound'])}")
-    wanted = " and ".join(
-        ([f"≥ {_fmt(bounds['lower_bound'])}"] if "lower_bound" in bounds else [])
-        + ([f"≤ {_fmt(bounds['upper_bound'])}"] if "upper_bound" in bounds else [])
+    passed = not (
+        ("lower_bound" in bounds and not (low is not None and low >= bounds["lower_bound"]))
+        or ("upper_bound" in bounds and not (high is not None and high <= bounds["upper_bound"]))
     )
+    wanted = bounds_text(name, bounds)
     if interval is None or on_values_only:
         how = "judged on its value" + ("" if on_values_only else " (no interval is computed for it)")
         text = f"{name} = {_fmt(value)}, {how}; threshold {wanted}"
     else:
         text = f"{name} = {_fmt(value)}, 95 % interval {interval_text(interval)}; threshold {wanted} (the whole interval must clear it)"
-    return {"check": "value", "metric": name, "passed": not failed, "text": text, "value": value,
+    return {"check": "value", "metric": name, "passed": passed, "text": text, "value": value,
             "interval": list(interval) if interval else None, "bounds": bounds}
 
 
@@ -158,14 +156,14 @@ def _change_check(name, change, difference, interval, baseline_value, on_values_
             "interval": list(interval) if interval else None, "allowed": allowed}
 
 
-def _collapse_check(task_info, baseline: Predictions, record: Dict[str, object], version) -> Optional[Dict[str, object]]:
+def _collapse_check(task_info, baseline: Predictions, baseline_intervals, record: Dict[str, object], version) -> Optional[Dict[str, object]]:
     metric = COLLAPSE_METRIC[task_info["task"]]
     recorded = (record.get("metrics") or {}).get(metric)
     recorded_interval = (record.get("intervals") or {}).get(metric)
     if recorded is None or not recorded_interval:
         return None
     now = baseline.value(metric)
-    now_interval = significance.intervals(baseline).get(metric)
+    now_interval = baseline_intervals.get(metric)
     collapsed = (
         now_interval is not None
         and recorded - now >= COLLAPSE_MIN_DROP[metric]
@@ -236,7 +234,7 @@ def judge(
                 checks.append(_change_check(name, change, difference, interval, old_values.get(name), on_values_only))
     if baseline is not None and baseline.count:
         if champion_record:
-            collapse = _collapse_check(task_info, baseline, champion_record, baseline_version)
+            collapse = _collapse_check(task_info, baseline, baseline_intervals, champion_record, baseline_version)
             if collapse is not None:
                 if not collapse["passed"] and accept_champion_collapse:
                     collapse["passed"] = True
