@@ -121,7 +121,7 @@ def run_arguments(args, workdir: str) -> Dict[str, object]:
 def _run(args) -> int:
     from pipelines import PIPELINES
     from pipelines.container_run import ContainerRunError
-    from pipelines.local_run import human_summary, run_locally
+    from pipelines.local import LocalRunError, human_summary, run_locally
 
     if args.pipeline == "vertex-training":
         raise SystemExit(
@@ -140,12 +140,12 @@ def _run(args) -> int:
         summary = run_locally(
             pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold, runner=args.runner
         )
-    except ContainerRunError as error:  # no daemon, no image, a push target the containers cannot see
+    except (ContainerRunError, LocalRunError) as error:  # no daemon or image; an unwritable workdir
         raise SystemExit(str(error))
     print()
     print(human_summary(summary))
     print(f"  summary: {os.path.join(workdir, 'summary.json')}")
-    return 0 if summary["status"] == "succeeded" else 1
+    return {"succeeded": 0, "interrupted": 130}.get(summary["status"], 1)
 
 
 def _compile(args) -> int:
@@ -254,7 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:  # outside a run (a run handles Ctrl-C itself and says so)
+        print("\n[kfp-tf] interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -14,12 +14,19 @@ by ``sys.executable``. Two things follow, both unsafe on a shared machine:
   is set to ``<workdir>/tmp/run-*`` (mode 0700) for the run and the folder is
   removed when it ends. A killed run leaves it under the workdir, not in /tmp,
   and the next run in that workdir removes it (its ``run-<pid>-`` process is gone).
+
+A run stopped by Ctrl-C leaves nothing running: kfp's runner, interrupted, returns
+without waiting for the task's process (and a cold task is not the warm worker's
+child, which the kernel would kill with it). ``descendants`` lists this process's
+descendants from ``/proc`` and ``stop_processes`` ends those the run started.
 """
 import os
 import shutil
+import signal
 import sys
 import tempfile
-from typing import Dict, Optional
+import time
+from typing import Dict, Iterable, List, Optional, Set
 
 from pipelines import warm_client
 
@@ -50,6 +57,66 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process: running
         return True
     return True
+
+
+def _parents() -> Dict[int, int]:
+    """pid -> parent pid of every process visible in /proc."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as handle:
+                # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+                parents[int(name)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):  # gone while listed
+            continue
+    return parents
+
+
+def descendants(pid: int) -> List[int]:
+    """The processes below ``pid`` (children, their children, ...); [] without /proc."""
+    if not os.path.isdir("/proc"):
+        return []
+    children: Dict[int, List[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, queue = [], list(children.get(pid, []))
+    while queue:
+        child = queue.pop()
+        found.append(child)
+        queue.extend(children.get(child, []))
+    return found
+
+
+def stop_processes(pids: Iterable[int], grace_seconds: float = 5.0) -> None:
+    """SIGTERM each of ``pids``, then SIGKILL those still there after ``grace_seconds``.
+    Zombies (ended, not yet reaped by their parent) count as ended."""
+    pids = set(pids)
+    _signal_all(pids, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline:
+        pids = {pid for pid in pids if _alive(pid)}
+        if not pids:
+            return
+        time.sleep(0.1)
+    _signal_all(pids, signal.SIGKILL)
+
+
+def _signal_all(pids: Set[int], signal_number: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal_number)
+        except ProcessLookupError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def remove_orphans(root: str) -> None:

@@ -16,7 +16,9 @@ The worker never outlives the ``kfp-tf`` process that started it, however that
 process ends (``kill -9`` included): on Linux the kernel sends it SIGTERM when its
 parent dies (``PR_SET_PDEATHSIG``) and a task child SIGKILL when the worker
 dies; everywhere, it exits when the pipe from its parent reaches end-of-file.
-On SIGTERM it removes its socket folder before exiting.
+On SIGTERM it removes its socket folder before exiting. It ignores Ctrl-C (SIGINT,
+which a terminal sends to the whole process group): the run that started it decides
+when it stops. A task child takes Ctrl-C as a fresh Python process does.
 """
 import ctypes
 import json
@@ -75,6 +77,7 @@ def _run_task(request: Dict, stdout_fd: int, stderr_fd: int, worker_pid: int) ->
     """In the forked child: become the task process, run it, exit with its code."""
     die_with_parent(signal.SIGKILL, worker_pid)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.dup2(stdout_fd, 1)
     os.dup2(stderr_fd, 2)
     os.environ.clear()
@@ -109,6 +112,7 @@ def serve(socket_path: str, parent_pid: int, parent_pipe: int) -> None:
     """Import the libraries, then fork one child per task request until told to stop
     or until the parent is gone (``parent_pipe`` at end-of-file, or SIGTERM)."""
     _exit_on_sigterm(socket_path)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(signal.SIGTERM, parent_pid)
     os.environ["_KFP_RUNTIME"] = "true"  # kfp's runtime mode, as in a task container
     for module in PRELOAD:

@@ -2,7 +2,7 @@
 import pytest
 
 from pipelines.cli import parse_params
-from pipelines.local_run import find_error, human_summary
+from pipelines.local import find_error, human_summary
 
 
 def test_params_are_json_when_they_parse():
@@ -69,11 +69,11 @@ def test_schema_export_copies_the_inferred_schema_and_never_overwrites(tmp_path)
 def test_console_shows_task_warnings_but_not_library_chatter(tmp_path):
     import io
 
-    from pipelines.local_run import _Tee
+    from pipelines.local.console import Console, RunLog
 
     screen = io.StringIO()
     with open(tmp_path / "run.log", "w") as log:
-        tee = _Tee(screen, log, verbose=False)
+        tee = Console(screen, RunLog(log), verbose=False)
         tee.write(
             "[KFP Executor 2026-11-24 10:00:00,000 WARNING]: Analyzer (z_score_x/mean_and_var) node's cache key "
             "varies on repeated tracing. This warning is safe to ignore\n"

@@ -82,11 +82,11 @@ SHUTDOWN_TRACEBACK = [
 
 
 def _console(tmp_path, lines, finish=False):
-    from pipelines.local_run import _Tee
+    from pipelines.local.console import Console, RunLog
 
     screen = io.StringIO()
     with open(tmp_path / "run.log", "w") as log:
-        tee = _Tee(screen, log, verbose=True)
+        tee = Console(screen, RunLog(log), verbose=True)
         tee.write("".join(line + "\n" for line in lines))
         if finish:
             tee.finish()

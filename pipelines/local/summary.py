@@ -1,0 +1,199 @@
+"""The run's facts: ``summary.json`` for machines, a few lines for people.
+
+``build_summary`` reads what each task recorded (its ``executor_output.json``) and
+what the console saw (task status and times, the error in the log);
+``human_summary`` turns it into the console's closing lines, each fact once (when
+the data gate stopped the run, the anomalies and drifted features are in its error
+and are not listed again). ``write_summary`` replaces ``summary.json`` atomically:
+``running`` when a run starts (so an older summary never looks current),
+``succeeded``, ``failed`` or ``interrupted`` when it ends.
+"""
+import json
+import os
+import re
+from typing import Dict, List, Optional
+
+SUMMARY = "summary.json"
+
+_USER_ERROR = re.compile(r"^components\.common\.errors\.(\w+): (.*)$")
+_ANY_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.*)$")
+
+
+def _task_outputs(run_dir: str, task: str) -> Dict[str, object]:
+    """Artifact metadata and output parameters a task recorded in its executor output."""
+    path = os.path.join(run_dir, task, "executor_output.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        output = json.load(handle)
+    found: Dict[str, object] = dict(output.get("parameterValues", {}))
+    for name, artifact_list in output.get("artifacts", {}).items():
+        artifacts = artifact_list.get("artifacts", [])
+        if artifacts:
+            found[name] = {"uri": artifacts[0].get("uri"), **artifacts[0].get("metadata", {})}
+    return found
+
+
+def find_error(lines: List[str]) -> Optional[Dict[str, str]]:
+    """The last user-facing error (or else the last exception) in a task log."""
+    chosen = None
+    lines = [line.strip() for line in lines]
+    for index, line in enumerate(lines):
+        match = _USER_ERROR.match(line) or _ANY_ERROR.match(line)
+        if not match:
+            continue
+        message = [match.group(2)]
+        for following in lines[index + 1 :]:
+            if not following or following.startswith(("[KFP", "Traceback")) or re.match(r"^\d\d:\d\d", following):
+                break
+            message.append(following)
+        candidate = {"type": match.group(1).split(".")[-1], "message": "\n".join(message)}
+        if _USER_ERROR.match(line) or chosen is None or chosen.get("user") is not True:
+            chosen = dict(candidate, user=bool(_USER_ERROR.match(line)))
+    if chosen:
+        chosen.pop("user", None)
+    return chosen
+
+
+def _integer(value):
+    """Artifact metadata numbers come back as floats (protobuf Struct): 17.0 -> 17."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def build_summary(
+    pipeline_name: str, run_dir: Optional[str], console, arguments: Dict, seconds: float, interrupted: bool = False,
+) -> Dict:
+    """The run's facts from each task's recorded outputs.
+
+    ``console`` is the run's ``pipelines.local.console.Console`` (task status, times,
+    log lines). ``interrupted``: the user stopped the run (Ctrl-C); the status says so
+    and ``interrupted_task`` names the task that was running, if any."""
+    outputs = {task: _task_outputs(run_dir, task) for task in console.task_status} if run_dir else {}
+    failed = [task for task, status in console.task_status.items() if status != "SUCCESS"]
+    examples = outputs.get("ingest", {}).get("examples", {})
+    anomalies = outputs.get("validate", {}).get("anomalies", {})
+    evaluation = outputs.get("evaluate", {}).get("evaluation", {})
+    blessing = outputs.get("evaluate", {}).get("blessing", {})
+    pushed = outputs.get("push", {}).get("pushed_model", {})
+    infra = outputs.get("infra-validate", {}).get("infra_blessing", {})
+    baseline = evaluation.get("baseline") or {}
+    transform_graph = outputs.get("transform", {}).get("transform_graph", {})
+    predictions = outputs.get("predict", {}).get("predictions", {})
+    summary = {
+        "pipeline": pipeline_name,
+        "status": "interrupted" if interrupted else "failed" if failed or not console.task_status else "succeeded",
+        "run_dir": run_dir,
+        "arguments": arguments,
+        "rows": examples.get("split_row_counts"),
+        "rows_without_label": examples.get("rows_without_label"),
+        "anomalies": anomalies.get("anomalies") if anomalies else None,
+        "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
+        "drift": anomalies.get("drift") if anomalies else None,
+        "statistics": outputs.get("statistics", {}).get("statistics", {}).get("uri"),
+        "task": transform_graph.get("task"),
+        "classes": transform_graph.get("classes"),
+        "positive_class": transform_graph.get("positive_class"),
+        "metrics": evaluation.get("overall"),
+        "metric_intervals": evaluation.get("intervals"),
+        "blessed": blessing.get("blessed") if blessing else None,
+        "blessing_reasons": blessing.get("reasons"),
+        "baseline": {"version": _integer(baseline.get("version")), "uri": baseline.get("uri")} if baseline.get("found") else None,
+        "baseline_metrics": evaluation.get("baseline_overall"),
+        "baseline_metric_intervals": evaluation.get("baseline_intervals"),
+        "infra_blessed": infra.get("blessed") if infra else None,
+        "infra_reasons": infra.get("reasons"),
+        "infra_latency_ms": infra.get("latency_ms"),
+        "push_reason": pushed.get("reason"),
+        "pushed_model": pushed.get("pushed_destination") or None,
+        "predictions": predictions.get("uri"),
+        "predicted_rows": predictions.get("rows"),
+        "prediction_model": predictions.get("model_dir"),
+        "seconds": round(seconds, 1),
+        "task_seconds": {k: round(v, 1) for k, v in console.task_seconds.items()},
+    }
+    if interrupted:
+        summary["interrupted_task"] = console.running
+    elif failed:
+        summary["failed_task"] = failed[0]
+        summary["error"] = find_error(console.lines)
+    return summary
+
+
+def running_summary(pipeline_name: str, arguments: Dict, log_path: str) -> Dict:
+    """What ``summary.json`` says while a run is under way."""
+    return {"pipeline": pipeline_name, "status": "running", "arguments": arguments, "log": log_path}
+
+
+def write_summary(path: str, summary: Dict) -> None:
+    """Replace ``path`` with ``summary`` atomically (readers see the old or the new file)."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "w") as handle:
+        json.dump(summary, handle, indent=2)
+    os.replace(partial, path)
+
+
+def human_summary(summary: Dict) -> str:
+    """A few lines for the console."""
+    lines = [f"Pipeline {summary['pipeline']} {summary['status'].upper()} in {summary['seconds']:.0f} s"]
+    if summary.get("status") == "interrupted":
+        running = summary.get("interrupted_task")
+        done = [task for task, seconds in (summary.get("task_seconds") or {}).items()]
+        lines.append(
+            "  stopped by Ctrl-C" + (f" during {running}" if running else "")
+            + (f"; finished before: {', '.join(done)}" if done else "") + "; no task is left running"
+        )
+    if summary.get("rows"):
+        dropped = summary.get("rows_without_label") or 0
+        lines.append(
+            "  rows: " + ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
+            + (f" ({dropped} without a label dropped)" if dropped else "")
+        )
+    if summary.get("anomaly_count") is not None:
+        lines.append(f"  anomalies: {summary['anomaly_count']}")
+    drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
+    # When validation stopped the run, its error (shown last) lists the anomalies and
+    # the drifted features: they are not listed twice.
+    gated = summary.get("failed_task") == "data-gate"
+    for anomaly in [] if gated else (summary.get("anomalies") or [])[:10]:
+        lines.append(f"    {anomaly['split']} / {anomaly['feature']}: {anomaly['kinds']}")
+    if summary.get("drift"):
+        lines.append(
+            f"  drift vs baseline: {len(drifted)} feature(s) drifted" + (" (see the error below)" if gated and drifted else "")
+            + "".join(
+                f"\n    {d['feature']} ({d['split']}): {d['measure']} {d['distance']:.3f} > {d['threshold']:.3f}"
+                for d in ([] if gated else drifted)
+            )
+        )
+    if summary.get("metrics"):
+        shown = {k: v for k, v in summary["metrics"].items() if k != "example_count" and "[" not in k}
+        intervals = summary.get("metric_intervals") or {}
+        positive = f", positive class {summary['positive_class']!r}" if summary.get("positive_class") else ""
+        lines.append(f"  {summary.get('task') or 'metrics'}{positive} (95 % intervals): " + ", ".join(
+            f"{k} {v:.4g}" + (f" [{intervals[k][0]:.3g}, {intervals[k][1]:.3g}]" if k in intervals else "")
+            for k, v in shown.items()
+        ))
+    if summary.get("baseline_metrics"):
+        old = summary["baseline_metrics"]
+        shown = [k for k in summary.get("metrics") or {} if k in old and k != "example_count" and "[" not in k]
+        lines.append(
+            f"  baseline (version {(summary.get('baseline') or {}).get('version')}): "
+            + ", ".join(f"{k} {old[k]:.4g}" for k in shown)
+        )
+    if summary.get("infra_blessed") is not None:
+        lines.append(f"  infra validation: {'passed' if summary['infra_blessed'] else 'FAILED'} ({'; '.join(summary.get('infra_reasons') or [])})")
+    if summary.get("blessed") is not None:
+        lines.append(f"  blessed: {summary['blessed']} ({'; '.join(summary.get('blessing_reasons') or [])})")
+    if summary.get("status") == "succeeded" and summary["pipeline"] == "training":
+        blocked = [n for n, ok in (("not blessed", summary.get("blessed")), ("infra validation failed", summary.get("infra_blessed"))) if ok is False]
+        lines.append(f"  pushed model: {summary.get('pushed_model') or 'none'}" + (f" ({', '.join(blocked)})" if blocked else ""))
+    if summary.get("predicted_rows") is not None:
+        lines.append(f"  predictions: {summary['predicted_rows']} rows by {summary['prediction_model']}")
+        lines.append(f"    in {summary['predictions']}")
+    if summary.get("failed_task"):
+        error = summary.get("error") or {}
+        lines.append(f"  failed at: {summary['failed_task']}")
+        if error:
+            lines.append(f"  {error['type']}: {error['message']}")
+    lines.append(f"  run folder: {summary.get('run_dir')}")
+    lines.append(f"  full log: {summary.get('log')}")
+    return "\n".join(lines)
