@@ -220,5 +220,7 @@ def training(
         model=train_task.outputs["model"],
         blessing=evaluate_task.outputs["blessing"],
         infra_blessing=infra_validate_task.outputs["infra_blessing"],
+        statistics=statistics_task.outputs["statistics"],
+        schema=schema_task.outputs["schema"],
         serving_model_dir=serving_model_dir,
     ).set_caching_options(False)

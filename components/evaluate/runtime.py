@@ -54,6 +54,18 @@ def _per_class(eval_result, classes) -> Dict[str, float]:
     return results.per_class_metrics(matrix, classes) if matrix else {}
 
 
+def _prediction_distribution(task_info: Dict[str, object], predictions) -> Dict[str, object]:
+    """The candidate's predictions on the eval split, as the record keeps them (the
+    baseline ``monitor`` compares served predictions with)."""
+    if predictions.classification:
+        import numpy as np
+
+        return model_record.prediction_distribution(
+            classes=list(task_info.get("classes") or []), class_ids=np.argmax(predictions.probabilities, axis=1)
+        )
+    return model_record.prediction_distribution(values=predictions.predictions)
+
+
 def evaluate(
     model_uri: str,
     examples_uri: str,
@@ -200,7 +212,9 @@ def evaluate(
         "baseline_intervals": verdict["baseline_intervals"] if with_baseline else None,
         "comparison": side_by_side(overall, baseline_overall) if with_baseline else None,
         "slices": slices_metrics,
-        "record": model_record.make_record(task_info["task"], overall, verdict["intervals"]),
+        "record": model_record.make_record(
+            task_info["task"], overall, verdict["intervals"], _prediction_distribution(task_info, predictions["candidate"])
+        ),
     }
     if classes:
         evaluation["classes"] = classes

@@ -10,6 +10,8 @@ def push(
     model: Input[Model],
     blessing: Input[Artifact],
     infra_blessing: Input[Artifact],
+    statistics: Input[Artifact],
+    schema: Input[Artifact],
     pushed_model: Output[Model],
     serving_model_dir: str,
 ) -> str:
@@ -20,6 +22,10 @@ def push(
       blessing: The blessing from evaluate; nothing is pushed unless it says BLESSED.
       infra_blessing: The infra_blessing from infra_validate; nothing is pushed unless
         it says INFRA_BLESSED.
+      statistics: The output of statistics: its train split is stored with the pushed
+        version (assets.extra/training_statistics.pb), the skew baseline of monitoring.
+      schema: The output of schema: stored with the version (assets.extra/schema.pbtxt),
+        the schema serving traffic is checked against.
       pushed_model: Output. Points at the pushed version; metadata pushed,
         pushed_destination, pushed_version, reason (why nothing was pushed: the
         blessings' reasons).
@@ -34,11 +40,16 @@ def push(
     Raises:
       ConfigurationError: serving_model_dir is empty, or the model holds no SavedModel.
     """
+    from components.common import layout, model_record
     from components.common.blessing import blessing_record, push_decision
     from components.push.runtime import push_model
 
     ok, reasons = push_decision(blessing.path, infra_blessing.path)
-    result = push_model(model.path, serving_model_dir, ok, reasons, record=blessing_record(blessing.path))
+    baseline = model_record.baseline_files(
+        layout.statistics_path(statistics.path, layout.TRAIN), layout.schema_path(schema.path)
+    ) if ok else None
+    result = push_model(model.path, serving_model_dir, ok, reasons, record=blessing_record(blessing.path),
+                        baseline=baseline)
     pushed_model.metadata.update(result)
     if result["pushed"]:
         pushed_model.uri = result["pushed_destination"]

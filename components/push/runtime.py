@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 def push_model(
     model_uri: str, serving_model_dir: str, blessed: bool, blocked_by: Sequence[str] = (),
-    record: Optional[Dict[str, object]] = None,
+    record: Optional[Dict[str, object]] = None, baseline: Optional[Dict[str, bytes]] = None,
 ) -> Dict[str, object]:
     """Publish the model as a new version if and only if it is blessed
     (``serving_folder.publish``: complete before any reader sees it).
@@ -24,7 +24,9 @@ def push_model(
     ``blocked_by`` gives the reasons when it is not (``push_decision``). ``record``
     (``blessing_record``: what the model scored when blessed) is published inside
     the version, so the next run can tell whether this champion collapsed
-    (``components.common.model_record``).
+    (``components.common.model_record``). ``baseline``
+    (``model_record.baseline_files``: the train split's statistics and the schema) is
+    published beside it, the baseline ``monitor`` checks serving traffic against.
 
     Returns:
       ``{"pushed": bool, "pushed_destination": path or "", "pushed_version": int or None,
@@ -40,7 +42,10 @@ def push_model(
         return {"pushed": False, "pushed_destination": "", "pushed_version": None, "reason": reason}
     if not serving_model_dir:
         raise ConfigurationError("serving_model_dir is empty: give the base folder models are pushed to.")
-    extra = {model_record.RECORD_PATH: model_record.record_bytes(record)} if record else None
+    extra = dict(baseline or {})
+    if record:
+        extra[model_record.RECORD_PATH] = model_record.record_bytes(record)
+    extra = extra or None
     version, destination = serving_folder.publish(model_uri, serving_model_dir, extra_files=extra)
     logger.info("Pushed model version %s to %s", version, destination)
     return {"pushed": True, "pushed_destination": destination, "pushed_version": version, "reason": "model blessed"}
