@@ -8,6 +8,7 @@ from components.baseline.component import baseline
 from components.evaluate.component import check_settings, evaluate
 from components.fingerprint.component import fingerprint_inputs
 from components.infra_validate.component import infra_validate
+from components.monitor.component import monitor, monitoring_alert, monitoring_gate
 from components.ingest.component import ingest
 from components.predict.component import predict
 from components.push.component import push
@@ -35,6 +36,9 @@ ALL_COMPONENTS = {
     "push": push,
     "predict": predict,
     "vertex_push": vertex_push,
+    "monitor": monitor,
+    "monitoring_alert": monitoring_alert,
+    "monitoring_gate": monitoring_gate,
 }
 
 __all__ = list(ALL_COMPONENTS) + ["ALL_COMPONENTS"]

@@ -5,8 +5,10 @@ column is typed by the schema: an INT feature whose values are all whole numbers
 int64, as in training; a value that is not (``181.5``), or text where a number is
 expected, leaves the column as JSON gave it, and TFDV then reports the type change
 as the anomaly it is. Features the schema does not know are typed from their values
-(TFDV reports them as new columns). ``None`` is a missing value.
+(TFDV reports them as new columns). A missing value is ``None``, an absent key, a
+NaN number or an empty string, as the serving signature and training read them.
 """
+import math
 from typing import Any, Dict, List, Sequence
 
 INT, FLOAT, BYTES = "INT", "FLOAT", "BYTES"
@@ -14,6 +16,13 @@ INT, FLOAT, BYTES = "INT", "FLOAT", "BYTES"
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _value(instance: Dict[str, Any], name: str) -> Any:
+    value = instance.get(name)
+    if value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
 
 
 def _column_type(values: Sequence[Any], declared: str) -> str:
@@ -45,7 +54,7 @@ def record_batch(instances: Sequence[Dict[str, Any]], types: Dict[str, str]):
         names.extend(name for name in instance if name not in names)
     arrays, kept = [], []
     for name in names:
-        values = [instance.get(name) for instance in instances]
+        values = [_value(instance, name) for instance in instances]
         kind = _column_type(values, types.get(name, ""))
         if kind == INT:
             array = pa.array([None if v is None else [int(v)] for v in values], type=pa.list_(pa.int64()))

@@ -36,7 +36,6 @@ REQUEST_PAYLOAD = "request_payload"
 RESPONSE_PAYLOAD = "response_payload"
 # Keys of a client log line.
 CLIENT_TIME, CLIENT_INSTANCE, CLIENT_PREDICTION = "time", "instance", "prediction"
-DEFAULT_WINDOW = timedelta(days=1)
 
 
 @dataclass
@@ -93,18 +92,20 @@ def parse_time(value: Any, where: str = "") -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def make_window(start: str = "", end: str = "", now: Optional[datetime] = None) -> Window:
+def make_window(start: str = "", end: str = "", now: Optional[datetime] = None, hours: float = 24.0) -> Window:
     """The window ``[start, end)`` from the pipeline's text parameters: ``end`` empty is
-    now, ``start`` empty is one day before ``end``.
+    now, ``start`` empty is ``hours`` (default one day) before ``end``.
 
     Raises:
       ConfigurationError: a bound is not a time, or ``start`` is not before ``end``.
     """
     try:
         end_time = parse_time(end, "end") if end else (now or datetime.now(timezone.utc))
-        start_time = parse_time(start, "start") if start else end_time - DEFAULT_WINDOW
+        start_time = parse_time(start, "start") if start else end_time - timedelta(hours=hours)
     except DataError as error:
         raise ConfigurationError(f"The monitoring window: {error}") from None
+    if not hours > 0:
+        raise ConfigurationError(f"window_hours must be above 0, got {hours}.")
     if start_time >= end_time:
         raise ConfigurationError(f"The monitoring window starts ({start_time}) at or after its end ({end_time}).")
     return Window(start_time, end_time)

@@ -130,6 +130,7 @@ def monitor(
     report_path: Optional[str] = None,
     start: str = "",
     end: str = "",
+    window_hours: float = 24.0,
     skew_threshold: float = DEFAULT_THRESHOLDS["skew_threshold"],
     drift_threshold: float = DEFAULT_THRESHOLDS["drift_threshold"],
     prediction_drift_threshold: float = DEFAULT_THRESHOLDS["prediction_drift_threshold"],
@@ -140,6 +141,7 @@ def monitor(
 ) -> Dict[str, object]:
     """Measure the window ``[start, end)`` of ``logs`` (``components.monitor.logs``)
     against ``model`` and write ``<output_dir>/monitoring.json`` and the report.
+    ``end`` defaults to now and ``start`` to ``window_hours`` before ``end``.
 
     Returns:
       The verdict: ``{"healthy", "breaches": [reason], "window", "previous_window",
@@ -163,7 +165,7 @@ def monitor(
     if defaults:
         logger.info("Thresholds left at their defaults: %s",
                     ", ".join(f"{name} {thresholds[name]}" for name in defaults))
-    window = logs_lib.make_window(start, end)
+    window = logs_lib.make_window(start, end, hours=window_hours)
     model_dir, version = resolve_model(model)
     schema, training, record = load_baseline(model_dir, schema_path, training_statistics_path)
     current_items, previous_items = logs_lib.read_traffic(logs, [window, window.previous()], bigquery_project)
@@ -237,3 +239,34 @@ def decide(verdict: Dict[str, object], fail_on_breach: bool = True) -> None:
             "says what was published and submitted. Set fail_on_breach=False to only warn."
         )
     logger.warning("%s\nContinuing because fail_on_breach is False.", message)
+
+
+def respond(verdict: Dict[str, object], alert_topic: str = "", retrain_target: str = "",
+            retrain_pipeline: str = "training", retrain_parameters: Optional[Dict[str, object]] = None,
+            retrain_settings: Optional[Dict[str, object]] = None, retrain_dry_run: bool = False) -> Dict[str, object]:
+    """What a breach sets off, when configured: a Pub/Sub alert (``components.monitor.alert``)
+    and a training run (``components.monitor.retrain``). Nothing for a healthy verdict.
+
+    Returns:
+      ``{"breached", "alert_topic", "message_id", "retrain"}``; ``retrain`` is what the
+      submission returned (``dry_run``, ``request``, and the run's name when sent) or None.
+    """
+    result: Dict[str, object] = {"breached": not verdict["healthy"], "alert_topic": alert_topic,
+                                 "message_id": None, "retrain": None}
+    if verdict["healthy"]:
+        logger.info("No breach: nothing published, no retraining started.")
+        return result
+    if alert_topic:
+        from components.monitor.alert import publish_alert
+
+        result["message_id"] = publish_alert(alert_topic, verdict)
+        logger.info("Alert published to %s (message %s).", alert_topic, result["message_id"])
+    if retrain_target:
+        from components.monitor.retrain import start_retraining
+
+        submitted = start_retraining(retrain_target, retrain_pipeline, retrain_parameters or {}, retrain_settings or {},
+                                     dry_run=retrain_dry_run)
+        result["retrain"] = submitted
+        logger.info("Retraining %s on %s: %s", "prepared (dry run, nothing sent)" if retrain_dry_run else "submitted",
+                    retrain_target, submitted.get("resource_name") or submitted.get("id") or submitted.get("job_id", ""))
+    return result
