@@ -46,12 +46,14 @@ def start_retraining(target: str, pipeline: str, parameters: Mapping[str, object
     try:
         if target == "vertex":
             from pipelines.cloud import vertex
+            from pipelines.cloud.commands import loopback_credentials
 
             vertex_settings = vertex.VertexSettings(
                 project=str(settings.get("project", "")), region=str(settings.get("region", "")),
                 pipeline_root=str(settings.get("pipeline_root", "")),
                 service_account=settings.get("service_account") or None, network=settings.get("network") or None,
                 encryption_key=settings.get("encryption_key") or None, api_endpoint=settings.get("api_endpoint") or None,
+                credentials=loopback_credentials(settings.get("api_endpoint")),
             )
             result = vertex.submit(pipeline, dict(parameters), vertex_settings, display_name=run_name or None, dry_run=dry_run)
         else:

@@ -16,7 +16,9 @@ import json
 import os
 from typing import Dict
 
-from pipelines.cloud.templates import TemplateError, check_parameters, parse_labels, parse_params, template_path
+from pipelines.cloud.templates import (
+    TemplateError, check_parameters, parameter_types, parse_labels, parse_params, template_path,
+)
 
 SPEC_KEYS = ("pipelineSpec", "pipeline_spec")
 
@@ -35,7 +37,7 @@ def _print(result, template: str, full: bool) -> None:
     print(json.dumps(result if full else _abbreviated(result, template), indent=2, sort_keys=True, default=str))
 
 
-def _loopback_credentials(api_endpoint):
+def loopback_credentials(api_endpoint):
     """Anonymous credentials for an emulator on this machine (tests); None (ADC) otherwise."""
     if api_endpoint and api_endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
         from google.auth.credentials import AnonymousCredentials
@@ -54,7 +56,7 @@ def _submit(args) -> int:
         raise SystemExit("kfp-tf submit: --recurring and --host apply to --kubeflow only (Vertex AI: --schedule CRON).")
     try:
         template = template_path(args.pipeline, args.compiled_dir)
-        parameters: Dict[str, object] = check_parameters(template, parse_params(args.param or []))
+        parameters: Dict[str, object] = check_parameters(template, parse_params(args.param or [], parameter_types(template)))
         if args.vertex:
             from pipelines.cloud import vertex
 
@@ -62,7 +64,7 @@ def _submit(args) -> int:
                 project=args.project, region=args.region, pipeline_root=args.pipeline_root,
                 service_account=args.service_account, network=args.network, encryption_key=args.encryption_key,
                 labels=parse_labels(args.label or []), enable_caching=args.caching, api_endpoint=args.api_endpoint,
-                credentials=_loopback_credentials(args.api_endpoint),
+                credentials=loopback_credentials(args.api_endpoint),
             )
             if args.schedule:
                 result = vertex.schedule(template, parameters, settings, cron=args.schedule,
