@@ -65,7 +65,7 @@ def run_chain(root, data_path, label, task="auto", epochs=15, until="evaluate"):
         return run
     run.evaluation = evaluate(
         run.model, run.examples, run.schema, run.statistics, run.transform_graph, run.evaluation_dir, run.blessing,
-        report_path=os.path.join(run.root, "evaluation.md"),
+        report_path=os.path.join(run.root, "evaluation.md"), view_path=os.path.join(run.root, "evaluation.html"),
     )
     return run
 

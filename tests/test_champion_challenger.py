@@ -8,6 +8,7 @@ import pytest
 
 from components.common.errors import ConfigurationError
 from components.common.blessing import is_blessed
+from components.common.views.formatting import number, signed
 from components.evaluate.runtime import evaluate
 from conftest import PENGUINS, read_csv_rows
 
@@ -26,7 +27,7 @@ def _evaluate(run, tmp_path, model, baseline, **kwargs):
     return evaluate(
         model, run.examples, run.schema, run.statistics, run.transform_graph,
         str(tmp_path / "evaluation"), str(tmp_path / "blessing"), report_path=str(tmp_path / "report.md"),
-        baseline_model_uri=baseline, baseline_info={"version": 1700000000}, **kwargs,
+        view_path=str(tmp_path / "view.html"), baseline_model_uri=baseline, baseline_info={"version": 1700000000}, **kwargs,
     )
 
 
@@ -50,8 +51,11 @@ def test_a_candidate_worse_than_the_baseline_is_not_blessed(tmp_path, penguin_ru
     assert saved["baseline"]["version"] == 1700000000
     report = open(tmp_path / "report.md").read()
     assert "**NOT BLESSED**" in report and "version 1700000000" in report
-    assert f"| accuracy | {candidate:.4g} [" in report and f"| {candidate - baseline:+.4g} |" in report
-    assert "| accuracy | accuracy ≥ 0 | may drop by at most 0.01 |" in report
+    assert f"| accuracy | {number(candidate)} [" in report and f"| {signed(candidate - baseline)} |" in report
+    assert "| accuracy | accuracy ≥ 0 | may drop by at most 0.01000 |" in report
+    view = open(tmp_path / "view.html").read()  # the champion beside the candidate in the HTML view too
+    assert "NOT BLESSED" in view and "(version 1700000000)" in view and "champion [95 % interval]" in view
+    assert f"{number(candidate)} [" in view and f"{number(baseline)} [" in view and signed(candidate - baseline) in view
 
 
 def test_a_candidate_as_good_as_the_baseline_is_blessed(tmp_path, penguin_run):

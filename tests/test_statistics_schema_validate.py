@@ -15,6 +15,8 @@ from conftest import PENGUINS, read_csv_rows, write_csv
 
 
 def test_statistics_per_split_match_the_rows(penguin_run):
+    from components.common.views.formatting import number
+
     for split, rows in penguin_run.ingest_result["split_row_counts"].items():
         stats = load_statistics(penguin_run.statistics, split).datasets[0]
         assert stats.num_examples == rows
@@ -23,8 +25,11 @@ def test_statistics_per_split_match_the_rows(penguin_run):
         assert by_name["species"].string_stats.unique == 3
         assert 150 < by_name["flipper_length_mm"].num_stats.mean < 250
     html = open(os.path.join(penguin_run.root, "stats.html")).read()
-    assert html.startswith("<!DOCTYPE html>") and "facets-iframe" in html
-    assert "<title>TFDV statistics: train vs eval</title>" in html
+    assert html.startswith("<!DOCTYPE html>") and "<title>Data statistics: train beside eval</title>" in html
+    assert "<script" not in html and "http" not in html  # self-contained: tests/test_views_browser.py renders it
+    train = load_statistics(penguin_run.statistics, "train").datasets[0]
+    flipper = next(f for f in train.features if f.path.step[0] == "flipper_length_mm").num_stats
+    assert f"<td class='num'>{number(flipper.mean)}</td>" in html and f"<td class='num'>{number(flipper.max)}</td>" in html
 
 
 def test_inferred_schema_types_and_label_environment(penguin_run):

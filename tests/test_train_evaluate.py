@@ -74,13 +74,15 @@ def test_default_value_thresholds_beside_the_trivial_predictor_test():
 
 
 def test_blessing_shows_intervals_and_the_trivial_test(penguin_run):
+    from components.common.views.formatting import interval, number
+
     evaluation = penguin_run.evaluation
     low, high = evaluation["intervals"]["accuracy"]
     assert low <= evaluation["overall"]["accuracy"] <= high < 1.0 + 1e-9 and high - low > 0.01
     trivial = [c for c in evaluation["checks"] if c["check"] == "better_than_trivial"]
     assert trivial and trivial[0]["passed"] and trivial[0]["p_value"] < 0.025
     report = open(os.path.join(penguin_run.root, "evaluation.md")).read()
-    assert "McNemar" in report and f"[{low:.4g}, {high:.4g}]" in report
+    assert "McNemar" in report and f"{number(evaluation['overall']['accuracy'])} {interval((low, high))}" in report
 
 
 def test_unreachable_threshold_is_not_blessed(tmp_path, penguin_run):

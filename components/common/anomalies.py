@@ -9,6 +9,8 @@ that checks data (``validate`` on batches, ``monitor`` on serving traffic).
 """
 from typing import Dict, List
 
+from components.common.views.formatting import number, percent
+
 DRIFT = "drift"
 SKEW = "skew"
 
@@ -90,18 +92,18 @@ def add_drift_comparators(schema, threshold: float, kind: str = DRIFT) -> List[s
 
 
 def feature_summary(statistics, feature: str) -> str:
-    """What a feature looks like in a statistics list: ``mean 43.9 (sd 5.5)`` for a
-    number, ``'Adelie' 44 %`` (its most frequent value's share) for a string; ``""``
+    """What a feature looks like in a statistics list: ``mean 43.92 (sd 5.460)`` for a
+    number, ``'Adelie' 44.19 %`` (its most frequent value's share) for a string; ``""``
     when the feature has no statistics there."""
     for candidate in statistics.datasets[0].features:
         if ".".join(candidate.path.step) != feature:
             continue
         if candidate.HasField("num_stats"):
-            return f"mean {candidate.num_stats.mean:.4g} (sd {candidate.num_stats.std_dev:.3g})"
+            return f"mean {number(candidate.num_stats.mean)} (sd {number(candidate.num_stats.std_dev)})"
         if candidate.HasField("string_stats") and candidate.string_stats.top_values:
             top = candidate.string_stats.top_values[0]
             present = candidate.string_stats.common_stats.num_non_missing or 1
-            return f"{top.value!r} {100 * top.frequency / present:.0f} %"
+            return f"{top.value!r} {percent(top.frequency / present)}"
     return ""
 
 

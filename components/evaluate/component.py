@@ -2,7 +2,7 @@
 from typing import Dict, List
 
 from kfp import dsl
-from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
+from kfp.dsl import HTML, Artifact, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
 
 from components.image import COMPONENT_IMAGE
 
@@ -20,6 +20,7 @@ def evaluate(
     metrics: Output[Metrics],
     classification_metrics: Output[ClassificationMetrics],
     evaluation_report: Output[Markdown],
+    evaluation_view: Output[HTML],
     thresholds: Dict[str, Dict[str, float]] = {},
     change_thresholds: Dict[str, Dict[str, float]] = {},
     slices: List[str] = [],
@@ -60,6 +61,10 @@ def evaluate(
         binary labels.
       evaluation_report: Output. Markdown: the verdict and why, candidate beside
         baseline, thresholds, per-class metrics, confusion matrix, metrics per slice.
+      evaluation_view: Output. A self-contained HTML page (no external resource) of
+        the same record: the verdict and checks, metrics with intervals beside the
+        champion's, the confusion matrix, ROC, precision-recall and calibration
+        curves as inline SVG, metrics per slice (the overall slice first).
       thresholds: {metric: {"lower_bound": x, "upper_bound": y}}, each met when the
         metric's 95 % interval clears it. Empty means the defaults: better than
         always predicting the most frequent train class (exact McNemar test) or the
@@ -103,6 +108,7 @@ def evaluate(
         thresholds=thresholds,
         slices=slices,
         report_path=evaluation_report.path,
+        view_path=evaluation_view.path,
         beam_pipeline_args=beam_pipeline_args,
         baseline_model_uri=resolve_baseline(baseline_model.path, baseline_model.metadata),
         change_thresholds=change_thresholds,

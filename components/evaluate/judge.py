@@ -28,6 +28,7 @@ Rules (every interval two-sided 95 %, ``components.evaluate.significance``):
 """
 from typing import Dict, List, Optional
 
+from components.common.views.formatting import bounds_text, change_text, number, p_value, signed
 from components.evaluate import significance
 from components.evaluate.significance import Predictions
 
@@ -44,7 +45,7 @@ COLLAPSE_MIN_DROP = {"accuracy": 0.1, "squared_pearson_correlation": 0.2}
 
 
 def _fmt(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+    return number(value)
 
 
 def interval_text(interval) -> str:
@@ -84,7 +85,7 @@ def _trivial_check(task_info, candidate: Predictions, on_values_only: bool) -> D
         text = (
             f"accuracy {_fmt(test['accuracy'])} against {_fmt(test['trivial_accuracy'])} for always predicting "
             f"{name!r} (the most frequent train class): right on {test['wins']} example(s) it gets wrong, wrong on "
-            f"{test['losses']} it gets right, McNemar p = {test['p_value']:.2g}"
+            f"{test['losses']} it gets right, McNemar p {'' if test['p_value'] < 1e-4 else '= '}{p_value(test['p_value'])}"
         )
         return {"check": "better_than_trivial", "passed": passed, "text": text, **test}
     test = significance.against_mean_predictor(candidate, float(task_info["label_mean"]))
@@ -93,14 +94,12 @@ def _trivial_check(task_info, candidate: Predictions, on_values_only: bool) -> D
     text = (
         f"mean squared error {_fmt(test['mean_squared_error'])} against {_fmt(test['trivial_mean_squared_error'])} "
         f"for always predicting the train mean {_fmt(task_info['label_mean'])} (difference "
-        f"{test['difference']:+.4g}, 95 % interval {interval_text(interval)})"
+        f"{signed(test['difference'])}, 95 % interval {interval_text(interval)})"
     )
     return {"check": "better_than_trivial", "passed": passed, "text": text, **test}
 
 
 def _value_check(name, bounds, value, interval, on_values_only) -> Dict[str, object]:
-    from components.evaluate.report import bounds_text
-
     low, high = (value, value) if (interval is None or on_values_only) else interval
     passed = not (
         ("lower_bound" in bounds and not (low is not None and low >= bounds["lower_bound"]))
@@ -134,8 +133,6 @@ def _allowed_change(change: Dict[str, float], baseline_value: Optional[float]) -
 
 
 def _change_check(name, change, difference, interval, baseline_value, on_values_only) -> Dict[str, object]:
-    from components.evaluate.results import change_text
-
     allowed = _allowed_change(change, baseline_value)
     lower_is_better = any(key.endswith("increase") for key in change)
     if allowed is None or difference is None:
@@ -143,13 +140,13 @@ def _change_check(name, change, difference, interval, baseline_value, on_values_
     beyond = (lambda x: x > allowed) if lower_is_better else (lambda x: x < allowed)
     if interval is None or on_values_only:
         passed = not beyond(difference)
-        text = f"{name} changed by {difference:+.4g} against the champion, judged on the value; it {change_text(change)}"
+        text = f"{name} changed by {signed(difference)} against the champion, judged on the value; it {change_text(change)}"
     else:
         # Held only when even the most favourable end of the interval is beyond the allowance.
         passed = not beyond(interval[0] if lower_is_better else interval[1])
         within = " (within noise)" if passed and beyond(difference) else ""
         text = (
-            f"{name} changed by {difference:+.4g} against the champion on the same examples, paired 95 % interval "
+            f"{name} changed by {signed(difference)} against the champion on the same examples, paired 95 % interval "
             f"{interval_text(interval)}{within}; it {change_text(change)}"
         )
     return {"check": "change", "metric": name, "passed": passed, "text": text, "difference": difference,

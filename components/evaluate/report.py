@@ -7,33 +7,22 @@ matrix; the metrics of every slice.
 """
 from typing import Dict, List, Optional
 
-from components.evaluate.results import change_text
-
-
-def _number(value: Optional[float]) -> str:
-    return "" if value is None else f"{value:.4g}"
-
-
-def _with_interval(value: Optional[float], interval) -> str:
-    """0.95 and [0.9, 0.98] -> '0.95 [0.9, 0.98]'."""
-    text = _number(value)
-    return f"{text} [{interval[0]:.4g}, {interval[1]:.4g}]" if text and interval else text
-
-
-def bounds_text(name: str, bounds: Dict[str, float]) -> str:
-    """('accuracy', {"lower_bound": 0.45}) -> 'accuracy ≥ 0.45'."""
-    parts = []
-    if "lower_bound" in bounds:
-        parts.append(f"{name} ≥ {bounds['lower_bound']:.4g}")
-    if "upper_bound" in bounds:
-        parts.append(f"{name} ≤ {bounds['upper_bound']:.4g}")
-    return " and ".join(parts)
+from components.common.views.evaluation_view import missing_note
+from components.common.views.formatting import (  # noqa: F401 (bounds_text: the report's API)
+    bounds_text, change_text, count, metric, number, signed, with_interval,
+)
 
 
 def _table(header: List[str], rows: List[List[str]]) -> List[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines + [""]
+
+
+def _value(name: str, value: Optional[float], intervals: Dict[str, List[float]]) -> str:
+    """A metric's value, with its interval when it has one."""
+    bounds = intervals.get(name)
+    return with_interval(value, bounds) if bounds else metric(name, value)
 
 
 def side_by_side(candidate: Dict[str, float], baseline: Optional[Dict[str, float]]) -> List[Dict[str, object]]:
@@ -47,10 +36,24 @@ def side_by_side(candidate: Dict[str, float], baseline: Optional[Dict[str, float
     return rows
 
 
+def task_text(evaluation: Dict[str, object]) -> str:
+    """``classification of 'male', 'female'; positive class 'female' (auc, precision and recall
+    are of this class)``, or ``regression``."""
+    classes = evaluation.get("classes") or []
+    if evaluation.get("task") != "classification" or not classes:
+        return str(evaluation.get("task", ""))
+    text = "classification of " + ", ".join(repr(c) for c in classes)
+    positive = evaluation.get("positive_class")
+    if len(classes) == 2 and positive:
+        text += f"; positive class {positive!r} (auc, precision and recall are of this class)"
+    return text
+
+
 def markdown_report(evaluation: Dict[str, object]) -> str:
-    """The whole report as Markdown."""
+    """The whole report as Markdown. Every number is written by ``formatting.number``
+    (4 significant digits); a value a slice or model lacks is ``n/a``, never blank."""
     verdict = "**BLESSED**" if evaluation["blessed"] else "**NOT BLESSED**"
-    lines = ["# Model evaluation", "", f"Blessing: {verdict}", ""]
+    lines = ["# Model evaluation", "", f"Blessing: {verdict}", "", f"Task: {task_text(evaluation)}.", ""]
     lines += [f"- {reason}" for reason in evaluation["reasons"]] + [""]
     checks = evaluation.get("checks") or []
     if checks:
@@ -63,24 +66,25 @@ def markdown_report(evaluation: Dict[str, object]) -> str:
     baseline = evaluation.get("baseline") or {}
     overall, baseline_overall = evaluation["overall"], evaluation.get("baseline_overall")
     if baseline.get("found"):
-        lines += [f"Baseline: `{baseline['uri']}` (version {baseline.get('version')}).", ""]
+        version = f" (version {baseline['version']})" if baseline.get("version") is not None else ""
+        lines += [f"Baseline: `{baseline['uri']}`{version}.", ""]
     else:
         lines += ["Baseline: none (the first model is judged on value thresholds alone).", ""]
     shown = [r for r in side_by_side(overall, baseline_overall) if "[" not in r["metric"]]
     intervals = evaluation.get("intervals") or {}
-    lines += ["## Overall: candidate and baseline (95 % intervals)", ""]
     if baseline.get("found"):
+        lines += ["## Overall: candidate and baseline (95 % intervals)", ""]
         baseline_intervals = evaluation.get("baseline_intervals") or {}
         lines += _table(
             ["metric", "candidate", "baseline", "change"],
-            [[r["metric"], _with_interval(r["candidate"], intervals.get(r["metric"])),
-              _with_interval(r["baseline"], baseline_intervals.get(r["metric"])),
-              "" if r["change"] is None else f"{r['change']:+.4g}"] for r in shown],
+            [[r["metric"], _value(r["metric"], r["candidate"], intervals), _value(r["metric"], r["baseline"], baseline_intervals),
+              signed(r["change"])] for r in shown],
         )
     else:
+        lines += ["## Overall: candidate (95 % intervals)", ""]
         lines += _table(
             ["metric", "candidate"],
-            [[r["metric"], _with_interval(r["candidate"], intervals.get(r["metric"]))] for r in shown],
+            [[r["metric"], _value(r["metric"], r["candidate"], intervals)] for r in shown],
         )
 
     value, change = evaluation["thresholds"], evaluation.get("change_thresholds") or {}
@@ -89,23 +93,26 @@ def markdown_report(evaluation: Dict[str, object]) -> str:
         lines += ["## Thresholds (overall slice)", ""]
         lines += _table(
             ["metric", "value threshold", "change threshold"],
-            [[name, bounds_text(name, value[name]) if name in value else "",
-              change_text(change[name]) if name in change else ""] for name in names],
+            [[name, bounds_text(name, value[name]) if name in value else "none",
+              change_text(change[name]) if name in change else "none"] for name in names],
         )
 
     per_class = sorted({n.split("[", 1)[0] for n in overall if "[" in n})
     classes = evaluation.get("classes") or []
     if per_class and classes:
         lines += ["## Per class (overall slice)", ""]
-        lines += _table(["class"] + per_class, [[c] + [_number(overall.get(f"{m}[{c}]")) for m in per_class] for c in classes])
+        lines += _table(["class"] + per_class, [[c] + [number(overall.get(f"{m}[{c}]")) for m in per_class] for c in classes])
 
     matrix = evaluation.get("confusion_matrix")
     if matrix:
         lines += ["## Confusion matrix (rows: actual, columns: predicted)", ""]
-        lines += _table(["actual \\ predicted"] + list(classes), [[c] + [f"{v:g}" for v in row] for c, row in zip(classes, matrix)])
+        lines += _table(["actual \\ predicted"] + list(classes), [[c] + [count(v) for v in row] for c, row in zip(classes, matrix)])
 
     slices = evaluation["slices"]
     names = [n for n in dict.fromkeys(n for m in slices.values() for n in m) if "[" not in n]
     lines += ["## Per slice (candidate)", ""]
-    lines += _table(["slice"] + names, [[s] + [_number(m.get(n)) for n in names] for s, m in slices.items()])
+    order = sorted(slices, key=lambda s: (s != "Overall", s))
+    lines += _table(["slice"] + names, [[s] + [metric(n, slices[s].get(n)) for n in names] for s in order])
+    if missing_note(slices, names):
+        lines += [missing_note(slices, names), ""]
     return "\n".join(lines)

@@ -121,6 +121,27 @@ def roc_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
     return fpr, tpr, thresholds
 
 
+def precision_recall_curve(plots) -> Optional[Tuple[List[float], List[float], List[float]]]:
+    """(recall, precision, thresholds) of the positive class, for binary classifiers: the
+    distinct points of TFMA's confusion matrices at thresholds (as ``roc_curve``), leaving
+    out thresholds where nothing is predicted positive (precision undefined)."""
+    matrices = _overall_plot(plots, "confusionMatrixAtThresholds")
+    if not matrices:
+        return None
+    recall, precision, thresholds = [], [], []
+    for m in matrices:
+        tp, fp, fn = m.get("truePositives", 0.0), m.get("falsePositives", 0.0), m.get("falseNegatives", 0.0)
+        if not tp + fp:
+            continue
+        point = (tp / (tp + fn) if tp + fn else 0.0, tp / (tp + fp))
+        if recall and (recall[-1], precision[-1]) == point:
+            continue
+        recall.append(point[0])
+        precision.append(point[1])
+        thresholds.append(float(m.get("threshold", 0.0)))
+    return recall, precision, thresholds
+
+
 def per_class_metrics(matrix: List[List[float]], classes: Sequence[str]) -> Dict[str, float]:
     """Precision, recall and F1 of each class from a confusion matrix, and their macro means.
 
@@ -142,17 +163,3 @@ def per_class_metrics(matrix: List[List[float]], classes: Sequence[str]) -> Dict
     for metric, total in sums.items():
         metrics["macro_" + metric] = total / len(classes)
     return metrics
-
-
-def change_text(change: Dict[str, float]) -> str:
-    """{"max_drop": 0.01} -> 'may drop by at most 0.01'; {"max_relative_increase": 0.05} ->
-    'may grow by at most 5 % of the baseline's value'."""
-    words = {
-        "max_drop": "may drop by at most {:.4g}",
-        "max_increase": "may grow by at most {:.4g}",
-        "max_relative_drop": "may drop by at most {:.4g} % of the baseline's value",
-        "max_relative_increase": "may grow by at most {:.4g} % of the baseline's value",
-    }
-    return " and ".join(
-        words[key].format(float(value) * (100 if "relative" in key else 1)) for key, value in change.items()
-    )

@@ -15,7 +15,10 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common import model_record, signatures
 from components.common.blessing import write_blessing
+from components.common.views.evaluation_view import evaluation_page
+from components.common.views.page import write_page
 from components.evaluate import results
+from components.evaluate.calibration import reliability_bins
 from components.evaluate.compare import CLASS_ORDER_FREE, check_baseline, comparable_change_thresholds
 from components.evaluate.config import (
     BASELINE, CANDIDATE, MAX_SLICE_VALUES, build_eval_config, check_thresholds, default_change_thresholds, default_thresholds,
@@ -77,6 +80,7 @@ def evaluate(
     thresholds: Optional[Dict[str, Dict[str, float]]] = None,
     slices: Optional[Sequence[str]] = None,
     report_path: Optional[str] = None,
+    view_path: Optional[str] = None,
     beam_pipeline_args: Optional[Sequence[str]] = None,
     baseline_model_uri: Optional[str] = None,
     change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
@@ -103,6 +107,8 @@ def evaluate(
         ``max_relative_drop``, ``max_relative_increase``) against the baseline; empty
         or None means ``config.default_change_thresholds``.
       baseline_info: what is known of the baseline (version, uri), for the report.
+      report_path: where to write the Markdown report (``report.markdown_report``).
+      view_path: where to write the HTML view (``components.common.views.evaluation_view``).
       allow_small_eval_split: judge an eval split too small to decide anything on
         its values alone (recorded in the blessing) instead of refusing to bless.
       accept_champion_collapse: bless even when the champion collapsed on this eval
@@ -114,7 +120,9 @@ def evaluate(
     Returns:
       ``{"task", "blessed", "reasons", "checks", "thresholds", "change_thresholds",
       "overall", "intervals", "baseline", "baseline_overall", "baseline_intervals",
-      "comparison", "slices", "classes", "confusion_matrix", "roc", "record"}``.
+      "comparison", "slices", "classes", "positive_class", "confusion_matrix", "roc",
+      "precision_recall", "calibration", "record"}`` (the class keys for classifiers;
+      the curves for binary labels: ``(x, y, thresholds)`` lists).
 
     Raises:
       ConfigurationError: a threshold names an unknown metric or bound, a change
@@ -221,6 +229,8 @@ def evaluate(
         evaluation["positive_class"] = task_info.get("positive_class")
         evaluation["confusion_matrix"] = results.confusion_matrix(result.plots, classes)
         evaluation["roc"] = results.roc_curve(result.plots) if len(classes) == 2 else None
+        evaluation["precision_recall"] = results.precision_recall_curve(result.plots) if len(classes) == 2 else None
+        evaluation["calibration"] = reliability_bins(predictions["candidate"], classes)
     with open(os.path.join(output_uri, EVALUATION_FILE), "w") as handle:
         json.dump(evaluation, handle, indent=2)
     write_blessing(blessing_uri, blessed, reasons, {
@@ -232,5 +242,7 @@ def evaluate(
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
             handle.write(markdown_report(evaluation))
+    if view_path:
+        write_page(view_path, evaluation_page(evaluation))
     logger.info("Evaluation: blessed=%s overall=%s baseline=%s reasons=%s", blessed, overall, baseline_overall, reasons)
     return evaluation

@@ -20,8 +20,10 @@ def statistics(
       examples: The output of ingest.
       statistics: Output. Split-<split>/FeatureStats.pb (DatasetFeatureStatisticsList);
         metadata split_row_counts and features.
-      statistics_view: Output. A Facets HTML page, train beside eval (or the one split),
-        rendered by the KFP and Vertex AI UIs.
+      statistics_view: Output. A self-contained HTML page (no external resource):
+        per feature, counts, missing share, mean, deciles, a histogram or the most
+        frequent values, train beside eval (or the one split); rendered offline by
+        the KFP and Vertex AI UIs.
       beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:

@@ -1,5 +1,4 @@
-"""Statistics: TFDV statistics of every split, computed on Beam, plus a Facets HTML view."""
-import html as html_lib
+"""Statistics: TFDV statistics of every split, computed on Beam, plus a self-contained HTML view."""
 import logging
 from typing import Dict, Optional, Sequence
 
@@ -23,8 +22,8 @@ def generate_statistics(
     Args:
       examples_uri: examples artifact folder (``Split-<split>/*.gz``).
       output_uri: statistics artifact folder; gets ``Split-<split>/FeatureStats.pb``.
-      html_path: where to write the Facets visualization (the first two splits side
-        by side: train beside eval, or the one split ``all`` alone).
+      html_path: where to write the statistics view (``write_statistics_html``: every
+        split side by side, train beside eval, or the one split ``all`` alone).
       splits: which splits to read; by default every split the examples hold.
       beam_pipeline_args: extra Beam flags.
 
@@ -81,20 +80,11 @@ def statistics_of_examples(file_pattern: str, output_path: str, beam_pipeline_ar
 
 
 def write_statistics_html(stats_by_name: Dict[str, object], html_path: str) -> None:
-    """Facets overview of up to two statistics side by side, as a standalone HTML page."""
-    from tensorflow_data_validation.utils.display_util import get_statistics_html
+    """The statistics view (``components.common.views.statistics_view``) of
+    ``{name: DatasetFeatureStatisticsList}``, side by side in that order: a standalone
+    page with no external resource, so it renders offline and in the KFP UI's sandbox."""
+    from components.common.views.page import write_page
+    from components.common.views.statistics_view import statistics_page
 
-    names = list(stats_by_name)
-    lhs = stats_by_name[names[0]]
-    rhs = stats_by_name[names[1]] if len(names) > 1 else None
-    facets = get_statistics_html(
-        lhs, rhs, lhs_name=names[0], rhs_name=names[1] if rhs is not None else "rhs_statistics"
-    )
-    title = "TFDV statistics: " + " vs ".join(names)
-    page = (
-        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-        f"<title>{html_lib.escape(title)}</title></head>\n<body>\n"
-        f"<h3 style='font-family: sans-serif'>{html_lib.escape(title)}</h3>\n{facets}\n</body></html>\n"
-    )
-    with open(html_path, "w", encoding="utf-8") as handle:
-        handle.write(page)
+    title = "Data statistics: " + " beside ".join(stats_by_name)
+    write_page(html_path, statistics_page(stats_by_name, title=title))

@@ -33,8 +33,9 @@ def validate(
         and drift (split, feature, measure, distance, threshold, drifted).
       anomalies_report: Output. Markdown tables: drift per feature, and the anomalies
         with what to do about each.
-      comparison_view: Output. Facets HTML of the data beside the baseline (a note when
-        there is no baseline).
+      comparison_view: Output. A self-contained HTML page (no external resource): each
+        split beside the baseline per feature, the distance and threshold, drifted
+        features first, what moved; without a baseline, how to give one.
       baseline_statistics_path: What to compare with for drift (local or gs://): a
         FeatureStats.pb file or a statistics artifact folder, such as an earlier run's,
         or earlier data (CSV, Parquet or TFRecord) whose statistics are computed here.
@@ -63,9 +64,6 @@ def validate(
         comparison_html_path=comparison_view.path,
         beam_pipeline_args=beam_pipeline_args,
     )
-    if not baseline_statistics_path:
-        with open(comparison_view.path, "w") as handle:
-            handle.write("<p>No baseline was given, so there is no drift comparison.</p>")
     anomalies.metadata.update(result)
 
 

@@ -10,6 +10,7 @@ from components.common.anomalies import (  # noqa: F401 (describe_anomalies, fea
     add_drift_comparators, describe_anomalies, describe_drift, feature_summary,
 )
 from components.common.errors import ConfigurationError, DataError, ValidationFailedError
+from components.common.views.formatting import MISSING, number
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,9 @@ def markdown_report(
         for split, rows in drift_by_split.items():
             for row in rows:
                 lines.append(
-                    f"| {split} | {row['feature']} | {row['measure']} | {row['distance']:.4f} | "
-                    f"{row['threshold']:.4f} | {'**yes**' if row['drifted'] else 'no'} | "
-                    f"{row.get('baseline', '')} | {row.get('current', '')} |"
+                    f"| {split} | {row['feature']} | {row['measure']} | {number(row['distance'])} | "
+                    f"{number(row['threshold'])} | {'**yes**' if row['drifted'] else 'no'} | "
+                    f"{row.get('baseline') or MISSING} | {row.get('current') or MISSING} |"
                 )
         lines += ["", "## Anomalies", ""]
     total = sum(len(rows) for rows in rows_by_split.values())
@@ -133,6 +134,18 @@ def schema_environment(environment: str, schema, schema_file: str) -> Optional[s
     )
 
 
+def write_comparison_view(path: str, drift_by_split, current_by_split, baseline, baseline_source: str) -> None:
+    """The drift view (``components.common.views.drift_view``): each split beside the
+    baseline, or, when ``baseline`` is None, the page that says how to give one."""
+    from components.common.views.drift_view import drift_page, no_baseline_page
+    from components.common.views.page import write_page
+
+    if baseline is None:
+        write_page(path, no_baseline_page())
+    else:
+        write_page(path, drift_page(drift_by_split, current_by_split, baseline, baseline_source))
+
+
 def validate_statistics(
     statistics_uri: str,
     schema_uri: str,
@@ -155,6 +168,9 @@ def validate_statistics(
     computed here), each split is also compared with the baseline (drift): L-infinity distance for categorical features and Jensen-Shannon
     divergence for numeric ones, above ``drift_threshold`` (or the threshold a
     curated schema sets for the feature) is an anomaly.
+
+    ``comparison_html_path`` gets the drift view (``write_comparison_view``), also
+    without a baseline (then it says how to give one).
 
     Returns:
       ``{"anomaly_count": n, "anomalies": [{"split", "feature", "kinds", "description",
@@ -186,14 +202,9 @@ def validate_statistics(
             f"{baseline_statistics_path} (data: its statistics computed here)"
         )
         add_drift_comparators(schema, drift_threshold)
-        if comparison_html_path:
-            from components.statistics.runtime import write_statistics_html
-
-            current = load_statistics(statistics_uri, splits[0])
-            write_statistics_html({f"current ({splits[0]})": current, "baseline": baseline}, comparison_html_path)
-    rows_by_split, drift_by_split = {}, {}
+    rows_by_split, drift_by_split, current_by_split = {}, {}, {}
     for split in splits:
-        current = load_statistics(statistics_uri, split)
+        current = current_by_split[split] = load_statistics(statistics_uri, split)
         anomalies = tfdv.validate_statistics(current, schema, environment=env, previous_statistics=baseline)
         path = layout.anomalies_path(output_uri, split)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -207,6 +218,8 @@ def validate_statistics(
             handle.write(
                 markdown_report(rows_by_split, layout.schema_path(schema_uri), drift_by_split, baseline_source)
             )
+    if comparison_html_path:
+        write_comparison_view(comparison_html_path, drift_by_split, current_by_split, baseline, baseline_source)
     found = [dict(split=split, **row) for split, rows in rows_by_split.items() for row in rows]
     drift = [dict(split=split, **row) for split, rows in drift_by_split.items() for row in rows]
     result = {"anomaly_count": len(found), "anomalies": found, "drift": drift}
