@@ -40,8 +40,15 @@ $(FAKE_GCS_STAMP): | $(BIN)/uv
 .PHONY: gcs-emulator
 gcs-emulator: $(FAKE_GCS_STAMP) ## build the Cloud Storage emulator (fake-gcs-server) into .venv/bin
 
+# The browser the view tests render every HTML artifact in (tests/test_views_browser.py,
+# driven by playwright from the lock, which never downloads a browser of its own).
+.PHONY: browser
+browser: ## install Debian's chromium (apt-get, as root) unless /usr/bin/chromium is there
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
 .PHONY: setup
-setup: $(STAMP) $(FAKE_GCS_STAMP) ## create .venv with the pinned runtime stack (requirements/runtime.lock) and the GCS emulator
+setup: $(STAMP) $(FAKE_GCS_STAMP) browser ## create .venv with the pinned runtime stack (requirements/runtime.lock), the GCS emulator and chromium
 
 .PHONY: run
 run: setup ## run the training pipeline locally on the bundled penguin data
