@@ -23,21 +23,27 @@ SAMPLE_LABEL = "species"
 DEFAULT_WORKDIR = "local_runs"
 
 
-def parse_params(pairs: List[str], allowed: List[str]) -> Dict[str, object]:
-    """``NAME=VALUE`` pairs to a dict; VALUE is read as JSON when it parses, else as text."""
-    params = {}
+def parse_params(pairs: List[str], allowed) -> Dict[str, object]:
+    """``NAME=VALUE`` pairs to a dict, each VALUE read by the pipeline parameter's declared
+    type (``pipelines.param_values``: a JSON integer for a float parameter, say).
+    ``allowed``: {name: kfp type name} (``pipeline_parameter_types``), or a list of
+    names (values then read as JSON when they parse, else as text)."""
+    from pipelines.param_values import declared_type, parse_pairs
+
+    declared = {name: declared_type(kind) for name, kind in allowed.items()} if isinstance(allowed, dict) else {}
     for pair in pairs:
-        if "=" not in pair:
-            raise SystemExit(f"--param expects NAME=VALUE, got {pair!r}")
-        name, raw = pair.split("=", 1)
-        name = name.strip().replace("-", "_")
-        if name not in allowed:
+        name = pair.split("=", 1)[0].strip().replace("-", "_")
+        if "=" in pair and name not in allowed:
             raise SystemExit(f"Unknown pipeline parameter {name!r}. Parameters: {', '.join(allowed)}")
-        try:
-            params[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[name] = raw
-    return params
+    try:
+        return parse_pairs(pairs, declared)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+
+
+def pipeline_parameter_types(pipeline) -> Dict[str, str]:
+    """{input name: kfp type name} of a pipeline (``Float``, ``typing.List[str]``, ...)."""
+    return {name: spec.type for name, spec in pipeline.component_spec.inputs.items()}
 
 
 def pipeline_parameters(pipeline) -> List[str]:
@@ -131,7 +137,7 @@ def _run(args) -> int:
     pipeline = PIPELINES[args.pipeline]
     workdir = os.path.abspath(args.workdir)
     arguments = run_arguments(args, workdir)
-    arguments.update(parse_params(args.param or [], pipeline_parameters(pipeline)))
+    arguments.update(parse_params(args.param or [], pipeline_parameter_types(pipeline)))
     if args.runner == "docker" and "serving_model_dir" in arguments and not args.serving_model_dir:
         # Containers see only the pipeline root (pipelines/container_run.py).
         arguments["serving_model_dir"] = os.path.join(workdir, "pipeline_root", "serving_model")

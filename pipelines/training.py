@@ -44,6 +44,7 @@ def training(
     serving_model_dir: str,
     train_ratio: float = 0.8,
     input_format: str = "auto",
+    non_numeric_cells: str = "stop",
     curated_schema_path: str = "",
     fail_on_anomalies: bool = True,
     baseline_statistics_path: str = "",
@@ -79,6 +80,9 @@ def training(
         its newest version is the baseline the candidate must not fall behind.
       train_ratio: Fraction of rows in the train split (deterministic hash split).
       input_format: csv, parquet, tfrecord, jsonl (JSON Lines) or auto (from the file extension).
+      non_numeric_cells: A CSV column of numbers with a few cells that are not numbers:
+        stop (default: an error naming the column and cells), missing (read those cells
+        as missing values, with a warning) or text (read the column as text, with a warning).
       curated_schema_path: A reviewed schema.pbtxt to validate against instead of
         inferring one; it also types the columns at ingest.
       fail_on_anomalies: Stop the run when validation finds anomalies (false: warn).
@@ -136,6 +140,7 @@ def training(
         input_format=input_format,
         beam_pipeline_args=beam_pipeline_args,
         schema_path=curated_schema_path,
+        non_numeric_cells=non_numeric_cells,
     )
     statistics_task = statistics(
         examples=ingest_task.outputs["examples"], beam_pipeline_args=beam_pipeline_args

@@ -107,7 +107,7 @@ def test_glob_of_csv_files(tmp_path):
     [
         ("empty.csv", "", "matches only empty files"),
         ("header_only.csv", "a,b,label\n", "holds no data rows"),
-        ("ragged.csv", "a,b,label\n1,2,x\n3,4\n5,6,y\n", "ragged.csv: a row has 2 fields but the header has 3"),
+        ("ragged.csv", "a,b,label\n1,2,x\n3,4\n5,6,y\n", "ragged.csv line 3: a row has 2 fields but the header has 3"),
         ("no_label.csv", "a,b,c\n1,2,3\n", "Column 'label' not found in"),
         ("blank_header.csv", "\n1,2,3\n", "the first line must be the header"),
         ("old_mac.csv", "a,b,label\r1,2,x\r3,4,y\r", "old_mac.csv ends its lines with a carriage return alone"),

@@ -21,3 +21,8 @@ class ConfigurationError(PipelineUserError):
 
 class ValidationFailedError(DataError):
     """Data validation found anomalies and the run is configured to stop."""
+
+
+class DataLossError(PipelineUserError):
+    """Rows were lost between the stages of a Beam pipeline (counted in, not counted
+    out): the runner failed silently, and the run stops rather than use part of the data."""

@@ -14,7 +14,8 @@ names, so there is one place to change them.
   int64 feature; a fraction for an int64 feature is refused); ``NaN`` is a missing
   number and ``""`` a missing string, each read as the ``tf.Example`` signature reads
   an absent feature. Input names are the feature names, with characters TensorFlow does
-  not allow in an input name replaced by ``_`` (``input_name``).
+  not allow in an input name replaced (``input_name``; the mapping lives in
+  ``components.common.feature_names``).
 - ``serving_examples`` (``EXAMPLES``): ``examples: string[N]``, serialized raw
   ``tf.Example``s (the label is not needed). Batch prediction, TFMA and clients that
   build protocol buffers use it.
@@ -25,9 +26,9 @@ Models exported before ``serving_examples`` existed have only ``serving_default`
 taking ``examples``; ``examples_signature_name`` finds the examples signature in both
 layouts, so an older champion stays comparable and servable.
 """
-import re
 from typing import Dict, Iterable, List, Mapping
 
+from components.common import feature_names
 from components.common.errors import ConfigurationError
 
 SERVING_DEFAULT = "serving_default"
@@ -35,18 +36,12 @@ EXAMPLES = "serving_examples"
 TRANSFORM_FEATURES = "transform_features"
 EXAMPLES_INPUT = "examples"
 
-# TensorFlow's rule for an op name, which a signature input name must follow.
-_VALID_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-/]*")
-
 
 def input_name(feature: str) -> str:
     """The ``serving_default`` input name of a raw feature: the feature name when
-    TensorFlow accepts it as an input name, else with every other character
-    replaced by ``_`` (and ``f`` put first when it starts with ``_`` or ``-``)."""
-    if _VALID_NAME.fullmatch(feature):
-        return feature
-    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", feature)
-    return name if _VALID_NAME.fullmatch(name) else "f" + name
+    TensorFlow accepts it as an input name, else the documented mapping
+    (``components.common.feature_names.signature_input_name``)."""
+    return feature_names.signature_input_name(feature)
 
 
 def input_names(features: Iterable[str]) -> Dict[str, str]:
@@ -55,19 +50,7 @@ def input_names(features: Iterable[str]) -> Dict[str, str]:
     Raises ConfigurationError when two features map to the same input name (say
     ``"bill length"`` and ``"bill_length"``): a JSON row could not tell them apart.
     """
-    names: Dict[str, str] = {}
-    taken: Dict[str, str] = {}
-    for feature in features:
-        name = input_name(feature)
-        if name in taken:
-            raise ConfigurationError(
-                f"Features {taken[name]!r} and {feature!r} would both be the input {name!r} of the "
-                f"{SERVING_DEFAULT!r} signature (characters TensorFlow does not allow in an input name "
-                "become '_'). Rename one of the columns."
-            )
-        taken[name] = feature
-        names[feature] = name
-    return names
+    return feature_names.signature_input_names(features)
 
 
 def examples_signature_name(signature_inputs: Mapping[str, List[str]]) -> str:

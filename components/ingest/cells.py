@@ -6,6 +6,9 @@ which cells are missing, and the list arrays that tfx-bsl encodes as tf.Examples
 # they stay text.
 NA_MARKERS = frozenset({"na", "n/a", "#n/a", "nan", "null", "none", "?", "-"})
 
+# What pyarrow's string -> float64 cast accepts, as a pattern tested on every cell in C++.
+NUMBER_PATTERN = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-?(inf|infinity|nan)$"
+
 # Column types, ordered so that the widest type seen in a column wins.
 UNKNOWN, INT, FLOAT, STRING = 0, 1, 2, 3
 TYPE_NAMES = {INT: "INT (whole number)", FLOAT: "FLOAT (number)", STRING: "BYTES (text)"}
@@ -61,8 +64,10 @@ def _arrow_type(kind: int):
     return {INT: pa.int64(), FLOAT: pa.float32(), STRING: pa.large_binary()}[kind]
 
 
-def list_column(cells, kind: int):
-    """A column of cells as the list array tf.Example encoding wants (null = missing).
+def list_column(cells, kind: int, strays_missing: bool = False):
+    """A column of cells as the list array tf.Example encoding wants (null = missing);
+    with ``strays_missing``, cells of a numeric column that are not numbers are missing
+    too (``numeric_cells``, policy ``missing``).
 
     Raises pyarrow's ArrowInvalid when a present cell cannot be read as ``kind``
     (``first_unreadable`` then finds it)."""
@@ -71,6 +76,8 @@ def list_column(cells, kind: int):
     import pyarrow.compute as pc
 
     missing = missing_mask(cells, kind)
+    if strays_missing:
+        missing = pc.or_(missing, pc.invert(pc.match_substring_regex(cells, NUMBER_PATTERN, ignore_case=True)))
     present = pc.filter(cells, pc.invert(missing))
     values = pc.cast(present, _arrow_type(kind))
     valid = pc.invert(missing).to_numpy(zero_copy_only=False)

@@ -18,6 +18,7 @@ def ingest(
     split_mode: str = "train_eval",
     schema_path: str = "",
     input_fingerprint: str = "",
+    non_numeric_cells: str = "stop",
 ):
     """Read CSV, Parquet or TFRecord files into tf.Example TFRecords, split into train
     and eval (training) or all in one split (a batch to validate or predict).
@@ -41,12 +42,22 @@ def ingest(
       input_fingerprint: Not read by the task: the fingerprint of data_path and the
         pipeline's other external files (fingerprint_inputs), so that the KFP cache
         key changes when a file at an unchanged path does.
+      non_numeric_cells: A CSV column of numbers with a few cells that are not
+        numbers ("unknown", "3,750", "18.3%"): stop (an error naming the column, the
+        share of such cells and examples with their lines), missing (read those cells
+        as missing values; a warning, in metadata warnings) or text (read the column
+        as text; a warning).
 
     Raises:
       DataError: Nothing matches data_path, the files are empty or header-only, CSV
-        headers differ between files, a row has the wrong number of fields, the label
-        column is missing, a cell cannot be read as its schema type, or a train_eval
-        split ends up empty. The message names the file, column and row.
+        headers differ between files, a row has the wrong number of fields, a quoted
+        value holds a line break, the label column is missing, a cell cannot be read
+        as its schema type, a column of numbers holds text (non_numeric_cells=stop) or
+        values beyond float32, a Parquet column holds lists or structs, a TFRecord
+        holds SequenceExamples, or a train_eval split ends up empty. The message
+        names the file, column and row.
+      DataLossError: Rows read differ from rows written plus rows dropped (a Beam
+        runner lost data between stages).
       ConfigurationError: Unknown split_mode or input_format, train_ratio outside
         (0, 1) in train_eval mode, or an unreadable schema.
     """
@@ -61,5 +72,6 @@ def ingest(
         beam_pipeline_args=beam_pipeline_args,
         split_mode=split_mode,
         schema_path=schema_path,
+        non_numeric_cells=non_numeric_cells,
     )
     examples.metadata.update(result)

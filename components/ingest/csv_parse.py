@@ -11,7 +11,7 @@ import io
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from components.common.errors import DataError
-from components.ingest import schema_types
+from components.ingest import csv_rows, schema_types
 from components.ingest.cells import first_unreadable, list_column, missing_mask
 
 
@@ -28,13 +28,17 @@ class CsvBlockParser:
         are typed here, and a cell that is not of its type is an error naming it.
       schema_path: the schema's path, for those errors.
       dropped: a Beam counter (anything with ``inc(n)``).
+      delimiter: the file's delimiter (``csv_header``).
+      read: a counter of the rows read (non-blank lines), or None.
     """
 
     def __init__(
         self, columns: Sequence[str], label: str, assign_split: Callable[[bytes], str],
-        schema_kinds: Dict[str, int], schema_path: str, dropped,
+        schema_kinds: Dict[str, int], schema_path: str, dropped, delimiter: str = ",", read=None,
     ):
         self.columns = list(columns)
+        self.delimiter = delimiter
+        self.read = read
         self.label_index = self.columns.index(label) if label else -1
         self.assign_split = assign_split
         self.fixed = {index: schema_kinds[name] for index, name in enumerate(self.columns) if name in schema_kinds}
@@ -48,6 +52,8 @@ class CsvBlockParser:
         lines = [line for line in lines if line.strip()]
         if not lines:
             return
+        if self.read is not None:
+            self.read.inc(len(lines))
         arrays = self._parse_with_pyarrow(lines)
         if arrays is None:
             arrays = self._parse_line_by_line(filename, lines)
@@ -74,7 +80,7 @@ class CsvBlockParser:
             table = pa_csv.read_csv(
                 io.BytesIO(b"\n".join(lines)),
                 read_options=pa_csv.ReadOptions(column_names=self.columns),
-                parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+                parse_options=pa_csv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False),
                 convert_options=pa_csv.ConvertOptions(
                     column_types={name: pa.string() for name in self.columns}, strings_can_be_null=False
                 ),
@@ -98,12 +104,19 @@ class CsvBlockParser:
                     f"{filename}: a row is not UTF-8 text ({error.reason} at byte {error.start}). "
                     f"Row: {line[:200]!r}. Save the file as UTF-8."
                 ) from None
-            cells = next(csv.reader([text]))
+            cells = next(csv.reader([text], delimiter=self.delimiter))
             if len(cells) != len(self.columns):
+                where = f"{filename} line {csv_rows.line_number(filename, line) or '?'}"
+                if text.count('"') % 2:
+                    raise DataError(
+                        f"{where}: a quoted value holds a line break (the row ends inside quotes: {text[:200]!r}). "
+                        "Ingest reads one row per line: replace the line breaks inside values (with a space, "
+                        "say) and save the file again."
+                    )
                 raise DataError(
-                    f"{filename}: a row has {len(cells)} fields but the header has {len(self.columns)} "
+                    f"{where}: a row has {len(cells)} fields but the header has {len(self.columns)} "
                     f"({', '.join(self.columns)}). Row: {text[:200]!r}. Fix or remove malformed rows "
-                    "(quote values that contain commas)."
+                    "(quote values that contain the delimiter)."
                 )
             rows.append([cell.strip() for cell in cells])
         return [pa.array(column, type=pa.string()) for column in zip(*rows)]

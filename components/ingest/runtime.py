@@ -10,7 +10,6 @@ Columns are typed from a schema when one is given (``schema_types``), else from
 their values. CSV rows are typed and encoded column by column (pyarrow and
 tfx-bsl's C++ encoder); Parquet and TFRecord rows one by one.
 """
-import csv
 import hashlib
 import logging
 from typing import Dict, List, Optional, Sequence
@@ -19,7 +18,8 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.files import match_files
-from components.ingest import csv_blocks, schema_types
+from components.ingest import csv_blocks, csv_rows, numeric_cells, row_guard, schema_types, tables
+from components.ingest.csv_header import CsvHeader, read_csv_header  # noqa: F401 (re-exported)
 from components.ingest.csv_parse import CsvBlockParser
 # FLOAT, INT and cell_type are re-exported: callers type single values as ingest does.
 from components.ingest.cells import (  # noqa: F401
@@ -31,6 +31,7 @@ from components.ingest.cells import (  # noqa: F401
     cell_type,
     column_type,
     list_column,
+    missing_mask,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,35 +93,6 @@ def detect_format(files: Sequence[str], requested: str = "auto", data_path: str 
     return named[0]
 
 
-def read_csv_header(path: str) -> List[str]:
-    """The column names of a CSV file, with clear errors for empty or odd headers."""
-    from apache_beam.io.filesystems import FileSystems
-
-    with FileSystems.open(path) as handle:
-        raw_line = handle.readline()
-    try:
-        first_line = raw_line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{path}: the header is not UTF-8 text ({error.reason} at byte {error.start}): "
-            f"{raw_line[:200]!r}. Save the file as UTF-8."
-        ) from None
-    if not first_line.strip():
-        raise DataError(f"{path} is empty or starts with a blank line: the first line must be the header.")
-    if "\r" in first_line.rstrip("\r\n"):
-        raise DataError(
-            f"{path} ends its lines with a carriage return alone (\\r, old Mac style); rows must end "
-            "with \\n or \\r\\n. Save the file again with Unix or Windows line endings."
-        )
-    columns = [c.strip() for c in next(csv.reader([first_line]))]
-    if any(not c for c in columns):
-        raise DataError(f"{path}: the header has an empty column name ({first_line.strip()!r}).")
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
-    if duplicated:
-        raise DataError(f"{path}: the header repeats column(s) {', '.join(duplicated)}; names must be unique.")
-    return columns
-
-
 def _make_example(values: Dict[str, object]):
     """A tf.Example from a dict of column -> python value or list of values."""
     import tensorflow as tf
@@ -171,58 +143,75 @@ def splitter(split_mode: str, train_ratio: float):
 
 
 EMPTY_COLUMN_COUNTER = "empty_column:"
-
-
-class _RowCounters(dict):
-    """Beam counters of the rows written to each split, created on first use."""
-
-    def __missing__(self, split):
-        from apache_beam.metrics import Metrics
-
-        self[split] = Metrics.counter("ingest", f"rows_{split}")
-        return self[split]
-
-
-row_counters = _RowCounters()
+COLUMN_PROBLEMS = "column_problems"
 
 
 def _csv_pcollection(
-    pipeline, files: Sequence[str], columns: List[str], label: str, dropped, assign_split, split_names,
-    schema_kinds: Dict[str, int], schema_path: str,
+    pipeline, files: Sequence[str], header: CsvHeader, label: str, assign_split, split_names,
+    schema_kinds: Dict[str, int], schema_path: str, non_numeric_cells: str,
 ):
     """CSV lines -> serialized tf.Examples tagged with their split.
 
     Each file is cut into byte ranges, read as blocks of lines (``csv_blocks``) and
     each block parsed by pyarrow into string columns, with the split of each row (a
     hash of its line, the same in every run) (``csv_parse``). Columns the schema
-    types (``schema_kinds``) are typed as it says as they are parsed; the others get
-    the narrowest type that holds all their rows. Typing and the tf.Example encoding
-    are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label cell is missing are
-    dropped and counted in ``dropped``.
+    types (``schema_kinds``) are typed as it says as they are parsed; the others
+    from a profile of all their cells (``numeric_cells``): the narrowest type that
+    holds them, and for a column of numbers with a few cells that are not, the
+    ``non_numeric_cells`` policy. Typing and the tf.Example encoding are columnar, in
+    C++ (pyarrow, tfx-bsl). Rows whose label cell is missing are dropped and counted.
+    Columns empty in every row and columns with problems to report are recorded in
+    Beam metrics (``EMPTY_COLUMN_COUNTER``, ``COLUMN_PROBLEMS``).
     """
+    import json
+
     import apache_beam as beam
     import pyarrow as pa
+    import pyarrow.compute as pc
     from apache_beam.metrics import Metrics
 
-    parse = CsvBlockParser(columns, label, assign_split, schema_kinds, schema_path, dropped)
+    columns = header.columns
+    parse = CsvBlockParser(
+        columns, label, assign_split, schema_kinds, schema_path, row_guard.counter(row_guard.WITHOUT_LABEL),
+        header.delimiter, read=row_guard.counter(row_guard.ROWS_READ),
+    )
     fixed = parse.fixed
 
-    class InferTypes(beam.CombineFn):
+    class ProfileColumns(beam.CombineFn):
+        """Per column: the numeric_cells profile of its present cells (None when schema-typed)."""
+
         def create_accumulator(self):
-            return [UNKNOWN] * len(columns)
+            return [None if index in fixed else numeric_cells.empty() for index in range(len(columns))]
 
         def add_input(self, acc, batch):
-            arrays, _ = batch
-            return [
-                a if a == STRING or index in fixed else max(a, column_type(cells))
-                for index, (a, cells) in enumerate(zip(acc, arrays))
-            ]
+            _, arrays, _ = batch
+            for index, cells in enumerate(arrays):
+                if index in fixed:
+                    continue
+                present = pc.filter(cells, pc.invert(missing_mask(cells)))
+                if len(present):
+                    acc[index] = numeric_cells.merge([acc[index], numeric_cells.profile(present, column_type(present))])
+            return acc
 
         def merge_accumulators(self, accs):
-            return [max(types) for types in zip(*accs)]
+            accs = list(accs)
+            return [None if index in fixed else numeric_cells.merge([a[index] for a in accs]) for index in range(len(columns))]
 
         def extract_output(self, acc):
-            return [fixed.get(index, kind) for index, kind in enumerate(acc)]
+            return acc
+
+    def plan_of(profiles):
+        """(type of each column, indices of columns whose stray cells are read as missing)."""
+        kinds, strays = [], set()
+        for index, column in enumerate(profiles):
+            if index in fixed:
+                kinds.append(fixed[index])
+                continue
+            kind, strays_missing = numeric_cells.decide(column, non_numeric_cells)
+            kinds.append(kind)
+            if strays_missing:
+                strays.add(index)
+        return kinds, strays
 
     class EncodeBatch(beam.DoFn):
         def setup(self):
@@ -230,58 +219,119 @@ def _csv_pcollection(
 
             self._encoder = RecordBatchToExamplesEncoder()
 
-        def process(self, batch, types):
-            arrays, splits = batch
+        def process(self, batch, plan):
+            _, arrays, splits = batch
+            types, strays = plan
             kept = [(index, cells, kind) for index, (cells, kind) in enumerate(zip(arrays, types)) if kind != UNKNOWN]
             record_batch = pa.RecordBatch.from_arrays(
-                [cells if index in fixed else list_column(cells, kind) for index, cells, kind in kept],
+                [cells if index in fixed else list_column(cells, kind, index in strays) for index, cells, kind in kept],
                 [columns[index] for index, _, _ in kept],
             )
-            for split in split_names:
-                row_counters[split].inc(splits.count(split))
             for split, serialized in zip(splits, self._encoder.encode(record_batch)):
                 yield beam.pvalue.TaggedOutput(split, serialized)
 
+    def parse_block(block):
+        for arrays, splits in parse(block):
+            yield block[0], arrays, splits
+
+    listed, parts_read = row_guard.counter(row_guard.PARTS_LISTED), row_guard.counter(row_guard.PARTS_READ)
     batches = (
         pipeline
         | "ListCsvFiles" >> beam.Create(list(files))
-        | "CutIntoRanges" >> beam.FlatMap(csv_blocks.file_ranges)
+        | "CutIntoRanges" >> beam.FlatMap(lambda path: row_guard.counted_parts(csv_blocks.file_ranges(path), listed))
         | "SpreadRanges" >> beam.Reshuffle()
-        | "ReadLineBlocks" >> beam.FlatMap(csv_blocks.read_range)
-        | "ParseCsv" >> beam.FlatMap(parse)
+        | "ReadLineBlocks" >> beam.FlatMap(lambda part: row_guard.read_whole(csv_blocks.read_range, part, parts_read))
+        | "ParseCsv" >> beam.FlatMap(parse_block)
     )
-    types = batches | "InferColumnTypes" >> beam.CombineGlobally(InferTypes())
+    profiles = batches | "ProfileColumns" >> beam.CombineGlobally(ProfileColumns())
+    plan = profiles | "PlanColumns" >> beam.Map(plan_of)
 
-    def count_empty_columns(column_types):
-        for name, kind in zip(columns, column_types):
-            if kind == UNKNOWN:
-                Metrics.counter("ingest", EMPTY_COLUMN_COUNTER + name).inc()
+    def report_columns(column_profiles):
+        problems = {}
+        for index, (name, column) in enumerate(zip(columns, column_profiles)):
+            if index in fixed:
+                continue
+            if column["present"] == 0:
+                Metrics.counter(row_guard.NAMESPACE, EMPTY_COLUMN_COUNTER + name).inc()
+            elif column["too_large"] or numeric_cells.mostly_numbers(column):
+                problems[index] = column
+        if problems:
+            Metrics.string_set(row_guard.NAMESPACE, COLUMN_PROBLEMS).add(json.dumps(problems))
 
-    _ = types | "FindEmptyColumns" >> beam.Map(count_empty_columns)
-    return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), types=beam.pvalue.AsSingleton(types)).with_outputs(
+    _ = profiles | "ReportColumns" >> beam.Map(report_columns)
+    return batches | "ToExamples" >> beam.ParDo(EncodeBatch(), plan=beam.pvalue.AsSingleton(plan)).with_outputs(
         *split_names
     )
 
 
+def _column_problems(result, files: Sequence[str], header: CsvHeader, non_numeric_cells: str) -> List[str]:
+    """Warnings for the columns of numbers with stray cells read under a warning policy.
+
+    Raises DataError for values beyond float32, and for stray cells under ``stop``;
+    the messages name the file, column and lines (``csv_rows``)."""
+    import json
+
+    from apache_beam.metrics.metric import MetricsFilter
+
+    found = result.metrics().query(MetricsFilter().with_name(COLUMN_PROBLEMS))["string_sets"]
+    problems: Dict[int, dict] = {}
+    for metric in found:
+        for text in (metric.committed or metric.attempted or ()):
+            for index, column in json.loads(text).items():
+                problems[int(index)] = column
+
+    def located(index, cells):
+        places = []
+        for path in files:
+            places += csv_rows.locate_cells(path, header.delimiter, index, [c for c in cells if c not in {p[2] for p in places}])
+            if len(places) >= len(set(cells)):
+                break
+        return places
+
+    warnings, errors = [], []
+    for index, column in sorted(problems.items()):
+        name = header.columns[index]
+        if column["too_large"]:
+            errors.append(numeric_cells.too_large(name, located(index, column["too_large"])))
+        if numeric_cells.mostly_numbers(column):
+            text = numeric_cells.describe(name, column, located(index, [cell for cell, _ in column["samples"]]))
+            if non_numeric_cells == "stop":
+                errors.append(text)
+            else:
+                treated = "read as missing values" if non_numeric_cells == "missing" else "the column read as text"
+                warnings.append(f"{text} They were {treated} (non_numeric_cells={non_numeric_cells}).")
+    if errors:
+        raise DataError(
+            " ".join(errors)
+            + (" " + numeric_cells.policy_advice() if any("are not numbers" in e for e in errors) else "")
+        )
+    for warning in warnings:
+        logger.warning("%s", warning)
+    return warnings
+
+
 def _tagged(serialized: bytes, assign_split):
-    """A serialized example as a Beam output tagged with its split, counted."""
+    """A serialized example as a Beam output tagged with its split."""
     import apache_beam as beam
 
-    split = assign_split(serialized)
-    row_counters[split].inc()
-    return beam.pvalue.TaggedOutput(split, serialized)
+    return beam.pvalue.TaggedOutput(assign_split(serialized), serialized)
 
 
-def _table_examples(filename: str, table, files: Sequence[str], label: str, dropped, assign_split, schema_kinds, schema_path):
+def _table_examples(filename: str, table, files: Sequence[str], label: str, assign_split, schema_kinds, schema_path, first_row: int = 1):
     """The rows of a pyarrow table (a Parquet batch or a JSON Lines file) as serialized
-    tf.Examples tagged with their split; the schema's columns cast to its types first,
-    rows without a label dropped and counted in ``dropped``."""
+    tf.Examples tagged with their split; nested columns refused and float values
+    checked (``tables``), the schema's columns cast to its types first, rows counted
+    as read, and rows without a label dropped and counted."""
+    tables.check_columns(table.schema, filename)
+    tables.check_float_range(table, filename, first_row)
     table = schema_types.cast_table(table, schema_kinds, filename, schema_path)
     if label and label not in table.column_names:
         raise DataError(
             f"Column {label!r} not found in the data ({', '.join(files[:3])}); its columns are "
             f"{', '.join(table.column_names)}. Pass the right --label for this data."
         )
+    row_guard.counter(row_guard.ROWS_READ).inc(table.num_rows)
+    dropped = row_guard.counter(row_guard.WITHOUT_LABEL)
     for row in table.to_pylist():
         if label and _missing(row[label]):
             dropped.inc()
@@ -289,21 +339,27 @@ def _table_examples(filename: str, table, files: Sequence[str], label: str, drop
         yield _tagged(_make_example(row).SerializeToString(deterministic=True), assign_split)
 
 
-def _parquet_pcollection(
-    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
-):
+def _spread_files(pipeline, kind: str, files: Sequence[str], read, split_names):
+    """Each file listed and counted, spread over workers, then ``read(file)``'s tagged
+    examples, the file counted once read to its end (``row_guard``)."""
     import apache_beam as beam
 
-    def rows_of(file_and_table):
-        filename, table = file_and_table
-        return _table_examples(filename, table, files, label, dropped, assign_split, schema_kinds, schema_path)
-
+    listed, parts_read = row_guard.counter(row_guard.PARTS_LISTED), row_guard.counter(row_guard.PARTS_READ)
     return (
         pipeline
-        | "ListParquetFiles" >> beam.Create(list(files))
-        | "ReadParquet" >> beam.io.ReadAllFromParquetBatched(with_filename=True)
-        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*split_names)
+        | f"List{kind}Files" >> beam.Create([list(files)])
+        | f"Count{kind}Files" >> beam.FlatMap(row_guard.counted_parts, listed)
+        | f"Spread{kind}Files" >> beam.Reshuffle()
+        | f"Read{kind}" >> beam.FlatMap(lambda path: row_guard.read_whole(read, path, parts_read)).with_outputs(*split_names)
     )
+
+
+def _parquet_pcollection(pipeline, files: Sequence[str], label: str, assign_split, split_names, schema_kinds, schema_path):
+    def rows_of(filename):
+        for first_row, table in tables.parquet_batches(filename):
+            yield from _table_examples(filename, table, files, label, assign_split, schema_kinds, schema_path, first_row)
+
+    return _spread_files(pipeline, "Parquet", files, rows_of, split_names)
 
 
 def _json_missing(value) -> bool:
@@ -355,53 +411,64 @@ def jsonl_table(filename: str):
     return pa.table(columns) if columns else pa.table({})
 
 
-def _jsonl_pcollection(
-    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
-):
-    import apache_beam as beam
-
+def _jsonl_pcollection(pipeline, files: Sequence[str], label: str, assign_split, split_names, schema_kinds, schema_path):
     def rows_of(filename):
-        return _table_examples(filename, jsonl_table(filename), files, label, dropped, assign_split, schema_kinds, schema_path)
+        return _table_examples(filename, jsonl_table(filename), files, label, assign_split, schema_kinds, schema_path)
 
-    return (
-        pipeline
-        | "ListJsonlFiles" >> beam.Create(list(files))
-        | "SpreadJsonlFiles" >> beam.Reshuffle()
-        | "ToExample" >> beam.FlatMap(rows_of).with_outputs(*split_names)
-    )
+    return _spread_files(pipeline, "Jsonl", files, rows_of, split_names)
 
 
-def _tfrecord_pcollection(
-    pipeline, files: Sequence[str], label: str, dropped, assign_split, split_names, schema_kinds, schema_path
-):
-    import apache_beam as beam
+def _tfrecord_records(path: str):
+    """``(record number, bytes)`` of one TFRecord file (gzip by its ``.gz`` name)."""
     import tensorflow as tf
-    from google.protobuf.message import DecodeError
 
-    def canonical(file_and_record):
-        filename, record = file_and_record
-        try:
-            example = tf.train.Example.FromString(record)
-        except DecodeError as error:
-            raise DataError(
-                f"{filename}: a record is not a serialized tf.Example ({error}). "
-                "TFRecord input must hold tf.Example protos."
-            ) from None
-        if label and label not in example.features.feature:
-            dropped.inc()
-            return
-        if schema_kinds:
-            schema_types.retype_example(example, schema_kinds, filename, schema_path)
-        # Deterministic serialization (sorted feature keys) makes the hash split stable.
-        yield _tagged(example.SerializeToString(deterministic=True), assign_split)
+    compression = "GZIP" if path.endswith(".gz") else ""
+    for number, record in enumerate(tf.data.TFRecordDataset(path, compression_type=compression).as_numpy_iterator(), 1):
+        yield number, record
 
-    # The matched files, not the path: a folder is not a pattern Beam's reader expands.
-    return (
-        pipeline
-        | "ListTFRecordFiles" >> beam.Create(list(files))
-        | "ReadTFRecord" >> beam.io.ReadAllFromTFRecord(with_filename=True)
-        | "CheckExample" >> beam.FlatMap(canonical).with_outputs(*split_names)
+
+def sequence_example_error(filename: str, number: int, record: bytes) -> DataError:
+    """The error for a tf.train.SequenceExample record, naming its feature lists."""
+    import tensorflow as tf
+
+    lists = sorted(tf.train.SequenceExample.FromString(record).feature_lists.feature_list)
+    return DataError(
+        f"{filename}: record {number} is a tf.train.SequenceExample (feature lists "
+        f"{', '.join(repr(n) for n in lists[:10])}), not a tf.train.Example. Ingest reads one tf.Example per "
+        "row; reading it as one would silently drop the sequences. Turn each sequence into features of "
+        "the row (per step or aggregated) and write tf.Examples, or write a CSV or Parquet file."
     )
+
+
+def _tfrecord_pcollection(pipeline, files: Sequence[str], label: str, assign_split, split_names, schema_kinds, schema_path):
+    read, dropped = row_guard.counter(row_guard.ROWS_READ), row_guard.counter(row_guard.WITHOUT_LABEL)
+
+    def examples_of(filename):
+        import tensorflow as tf
+        from google.protobuf import unknown_fields
+        from google.protobuf.message import DecodeError
+
+        for number, record in _tfrecord_records(filename):
+            try:
+                example = tf.train.Example.FromString(record)
+            except DecodeError as error:
+                raise DataError(
+                    f"{filename}: record {number} is not a serialized tf.Example ({error}). "
+                    "TFRecord input must hold tf.Example protos."
+                ) from None
+            # Field 2 is a SequenceExample's feature_lists; an Example has no such field.
+            if any(field.field_number == 2 for field in unknown_fields.UnknownFieldSet(example)):
+                raise sequence_example_error(filename, number, record)
+            read.inc()
+            if label and label not in example.features.feature:
+                dropped.inc()
+                continue
+            if schema_kinds:
+                schema_types.retype_example(example, schema_kinds, filename, schema_path)
+            # Deterministic serialization (sorted feature keys) makes the hash split stable.
+            yield _tagged(example.SerializeToString(deterministic=True), assign_split)
+
+    return _spread_files(pipeline, "TFRecord", files, examples_of, split_names)
 
 
 def ingest(
@@ -413,6 +480,8 @@ def ingest(
     beam_pipeline_args: Optional[Sequence[str]] = None,
     split_mode: str = TRAIN_EVAL,
     schema_path: str = "",
+    non_numeric_cells: str = "stop",
+    stage_transfer=None,
 ) -> Dict[str, object]:
     """Convert tabular files into tf.Example TFRecords, split into train and eval
     (``split_mode="train_eval"``) or all in one split (``split_mode="all"``).
@@ -439,26 +508,42 @@ def ingest(
       schema_path: a schema.pbtxt (local or ``gs://``) whose INT, FLOAT and BYTES
         features type the columns of the same names; other columns, and every
         column when empty, are typed from their values.
+      non_numeric_cells: for a CSV column of numbers with a few cells that are not
+        numbers (``numeric_cells``): ``stop`` (an error naming the column, the share
+        of such cells and examples with their lines), ``missing`` (read them as
+        missing values, with a warning) or ``text`` (read the column as text, with a
+        warning).
+      stage_transfer: a Beam PTransform applied to each split's serialized examples
+        just before they are counted and written, or None. It stands for the
+        transfers between stages where a runner can lose rows (``row_guard``): a
+        test gives one that loses a row to prove the guard stops the run.
 
     Returns:
       ``{"format", "files", "columns", "split_names", "split_row_counts": {split:
-      rows}, "rows_without_label": n}``.
+      rows}, "rows_without_label": n, "rows_read": n, "delimiter": name (CSV),
+      "warnings": [text]}``.
 
     Raises:
       DataError: no file matches, listing the path fails (with the filesystem's
         error), files are empty, a CSV header is missing or
         differs between files, a row is ragged, a required column is missing,
         a column the schema does not type is empty in every row, a cell cannot be
-        read as its schema type (file, column, value and row named), or a
-        train_eval split ends up empty.
+        read as its schema type (file, column, value and row named), a column of
+        numbers has cells that are not numbers (policy ``stop``) or values beyond
+        float32, a quoted value holds a line break, a Parquet column holds lists,
+        structs or maps, a TFRecord holds SequenceExamples, or a train_eval split
+        ends up empty.
+      DataLossError: rows read ≠ rows written + rows dropped (``row_guard``).
       ConfigurationError: train_ratio out of range, unknown split mode or format,
         files of different formats (by extension) in one folder or glob,
         or an unreadable schema.
     """
     import apache_beam as beam
-    from apache_beam.metrics import Metrics
     from apache_beam.metrics.metric import MetricsFilter
 
+    policy_error = numeric_cells.check_policy(non_numeric_cells)
+    if policy_error:
+        raise ConfigurationError(policy_error)
     if split_mode not in SPLIT_MODES:
         raise ConfigurationError(f"Unknown split_mode {split_mode!r}; use {' or '.join(SPLIT_MODES)}.")
     if split_mode == TRAIN_EVAL and not 0.0 < train_ratio < 1.0:
@@ -472,13 +557,15 @@ def ingest(
     files = match_files(data_path, what="data")
     fmt = detect_format(files, input_format, data_path)
     columns: List[str] = []
+    header = None
     if fmt == "csv":
-        columns = read_csv_header(files[0])
+        header = read_csv_header(files[0])
+        columns = header.columns
         for other in files[1:]:
-            if read_csv_header(other) != columns:
+            if read_csv_header(other) != header:
                 raise DataError(
                     f"{other} has a different header from {files[0]}; all CSV files of one "
-                    "dataset must have the same columns in the same order."
+                    "dataset must have the same columns in the same order, with the same delimiter."
                 )
         if label and label not in columns:
             raise DataError(
@@ -486,12 +573,11 @@ def ingest(
                 f"{', '.join(columns)}. Pass the right --label for this data."
             )
 
-    dropped = Metrics.counter("ingest", "rows_without_label")
     options = pipeline_options(beam_pipeline_args)
     with beam.Pipeline(options=options) as pipeline:
-        splitting = (dropped, assign_split, split_names, schema_kinds, schema_path)
+        splitting = (assign_split, split_names, schema_kinds, schema_path)
         if fmt == "csv":
-            examples = _csv_pcollection(pipeline, files, columns, label, *splitting)
+            examples = _csv_pcollection(pipeline, files, header, label, *splitting, non_numeric_cells)
         elif fmt == "parquet":
             examples = _parquet_pcollection(pipeline, files, label, *splitting)
         elif fmt == "jsonl":
@@ -499,17 +585,28 @@ def ingest(
         else:
             examples = _tfrecord_pcollection(pipeline, files, label, *splitting)
         for split in split_names:
-            _ = examples[split] | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
-                layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
+            written = row_guard.counter(row_guard.written(split))
+            split_examples = examples[split]
+            if stage_transfer is not None:
+                split_examples = split_examples | f"Transfer{split.title()}" >> stage_transfer
+            _ = (
+                split_examples
+                | f"Count{split.title()}" >> beam.Map(lambda example, counted=written: counted.inc() or example)
+                | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
+                    layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
+                )
             )
     result = pipeline.result
 
     def counter(name: str) -> int:
-        found = result.metrics().query(MetricsFilter().with_name(name))["counters"]
+        found = result.metrics().query(MetricsFilter().with_namespace(row_guard.NAMESPACE).with_name(name))["counters"]
         return int(sum(c.committed or c.attempted or 0 for c in found))
 
-    counts = {split: counter(f"rows_{split}") for split in split_names}
-    without_label = counter("rows_without_label")
+    counts = {split: counter(row_guard.written(split)) for split in split_names}
+    without_label = counter(row_guard.WITHOUT_LABEL)
+    guard_names = (row_guard.PARTS_LISTED, row_guard.PARTS_READ, row_guard.ROWS_READ, row_guard.WITHOUT_LABEL)
+    row_guard.check({name: counter(name) for name in guard_names}, counts, data_path)
+    warnings = _column_problems(result, files, header, non_numeric_cells) if fmt == "csv" else []
     empty_columns = sorted(
         c.key.metric.name[len(EMPTY_COLUMN_COUNTER):]
         for c in result.metrics().query()["counters"]
@@ -550,4 +647,7 @@ def ingest(
         "split_names": list(split_names),
         "split_row_counts": counts,
         "rows_without_label": without_label,
+        "rows_read": counter(row_guard.ROWS_READ),
+        **({"delimiter": header.delimiter_name} if header else {}),
+        "warnings": warnings,
     }

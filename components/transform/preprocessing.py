@@ -5,26 +5,29 @@
 - the label: a class id through a vocabulary (classification, most frequent class
   first; a second vocabulary stores the count of each class) or a float (regression).
 
-Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf``.
+Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf``
+(``<feature>`` being the column's model-safe name: ``components.common.feature_names``).
 Features with more than one value per row are left out (write a user
 ``preprocessing_fn`` to handle them).
 """
-import re
 from typing import Callable, Dict, List
 
-TRANSFORMED_SUFFIX = "_xf"
+from components.common import feature_names
+
+TRANSFORMED_SUFFIX = feature_names.TRANSFORMED_SUFFIX
 LABEL_VOCABULARY = "label_vocabulary"
 LABEL_FREQUENCIES = "label_frequencies"
 NUM_OOV_BUCKETS = 1
 
 
 def transformed_name(name: str) -> str:
-    return name + TRANSFORMED_SUFFIX
+    """``<model-safe name>_xf`` (``feature_names.transformed_name``)."""
+    return feature_names.transformed_name(name)
 
 
 def scope_name(feature: str) -> str:
     """A TensorFlow-safe name for a feature (column names may hold spaces and the like)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", feature)
+    return feature_names.model_name(feature)
 
 
 def vocabulary_name(feature: str) -> str:
@@ -71,6 +74,7 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
 
     types = {f.name: f.type for f in schema.feature}
     features = univalent_features(schema)
+    feature_names.model_names(features)  # two columns with one model name: a clear error now
 
     def preprocessing_fn(inputs):
         outputs = {}

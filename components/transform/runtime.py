@@ -9,7 +9,7 @@ import os
 import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
-from components.common import layout
+from components.common import feature_names, layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.task import CLASSIFICATION, infer_task, label_statistics, write_task_info
@@ -160,6 +160,13 @@ def transform(
         "raw_label_type": _raw_type(schema, label),
         "features": sorted(k for k in transformed_spec if k != label_key),
     }
+    raw_names = [f.name for f in schema.feature]
+    # Columns whose name TensorFlow does not take as it is, and the names used instead
+    # (README, "Column names"); reports keep the column names.
+    info["model_names"] = feature_names.renamed(feature_names.model_names(raw_names))
+    info["serving_inputs"] = feature_names.renamed(
+        feature_names.signature_input_names(n for n in raw_names if n != label)
+    )
     if task == CLASSIFICATION:
         classes = _label_classes(tft_output)
         if len(classes) < 2:

@@ -73,18 +73,21 @@ def check_parameters(path: str, values: Mapping[str, object]) -> Dict[str, objec
     return dict(values)
 
 
-def parse_params(pairs: List[str]) -> Dict[str, object]:
-    """``NAME=VALUE`` pairs to a dict; VALUE is read as JSON when it parses, else as text."""
-    values = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise TemplateError(f"--param expects NAME=VALUE, got {pair!r}")
-        name, raw = pair.split("=", 1)
-        try:
-            values[name.strip().replace("-", "_")] = json.loads(raw)
-        except json.JSONDecodeError:
-            values[name.strip().replace("-", "_")] = raw
-    return values
+def parameter_types(path: str) -> Dict[str, str]:
+    """{parameter name: IR parameter type (NUMBER_DOUBLE, STRING, ...)} of a compiled template."""
+    parameters = load_template(path)["root"].get("inputDefinitions", {}).get("parameters", {})
+    return {name: spec.get("parameterType", "") for name, spec in parameters.items()}
+
+
+def parse_params(pairs: List[str], declared: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
+    """``NAME=VALUE`` pairs to a dict, each VALUE read by its declared IR type
+    (``parameter_types``; ``pipelines.param_values``), else as JSON when it parses, else as text."""
+    from pipelines.param_values import declared_type, parse_pairs
+
+    try:
+        return parse_pairs(pairs, {name: declared_type(kind) for name, kind in (declared or {}).items()})
+    except ValueError as error:
+        raise TemplateError(str(error)) from None
 
 
 def parse_labels(pairs: List[str]) -> Dict[str, str]:
