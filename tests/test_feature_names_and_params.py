@@ -61,3 +61,16 @@ def test_a_json_integer_is_accepted_for_a_float_parameter_of_a_template(tmp_path
     assert isinstance(params["train_ratio"], float)
     with pytest.raises(TemplateError, match=r"slices takes a JSON list"):
         parse_template_params(["slices=a"], parameter_types(str(template)))
+
+
+def test_the_console_summary_shows_ingest_warnings_the_delimiter_and_renamed_inputs():
+    from pipelines.local import human_summary
+
+    text = human_summary({
+        "pipeline": "training", "status": "succeeded", "seconds": 40.0, "rows": {"train": 8, "eval": 2},
+        "delimiter": "semicolon", "ingest_warnings": ["column 'mass' holds numbers, but ..."],
+        "serving_inputs": {"flipper length (mm)": "flipper_length__mm_"},
+    })
+    assert "rows: train 8, eval 2; read as semicolon-delimited" in text
+    assert "ingest warning: column 'mass' holds numbers, but ..." in text
+    assert "serving_default inputs renamed (README, \"Column names\"): 'flipper length (mm)' -> 'flipper_length__mm_'" in text

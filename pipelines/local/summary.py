@@ -86,6 +86,9 @@ def build_summary(
         "arguments": arguments,
         "rows": examples.get("split_row_counts"),
         "rows_without_label": examples.get("rows_without_label"),
+        "delimiter": examples.get("delimiter"),
+        "ingest_warnings": examples.get("warnings") or [],
+        "serving_inputs": transform_graph.get("serving_inputs") or {},
         "anomalies": anomalies.get("anomalies") if anomalies else None,
         "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
         "drift": anomalies.get("drift") if anomalies else None,
@@ -147,7 +150,14 @@ def human_summary(summary: Dict) -> str:
         lines.append(
             "  rows: " + ", ".join(f"{k} {v}" for k, v in summary["rows"].items())
             + (f" ({dropped} without a label dropped)" if dropped else "")
+            + (f"; read as {summary['delimiter']}-delimited" if summary.get("delimiter") not in (None, "comma") else "")
         )
+    for warning in summary.get("ingest_warnings") or []:
+        lines.append(f"  ingest warning: {warning}")
+    if summary.get("serving_inputs"):
+        lines.append("  serving_default inputs renamed (README, \"Column names\"): " + ", ".join(
+            f"{column!r} -> {name!r}" for column, name in summary["serving_inputs"].items()
+        ))
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
     drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
