@@ -1,5 +1,67 @@
-"""Apache Beam pipeline options for the runtime functions."""
-from typing import Optional, Sequence
+"""Apache Beam pipeline options for the runtime functions, and the multi-worker fix.
+
+Beam 2.72's FnApiRunner loses data with more than one worker
+(``--direct_num_workers`` other than 1). It sends each stage's input to the workers
+through a ``TimeBasedBufferingClosableOutputStream`` (``runners/worker/data_plane.py``):
+a timer thread flushes the buffer every ``worker_handlers.DATA_BUFFER_TIME_LIMIT_MS``
+(1000 ms) by sending ``get()`` and then calling ``_clear()`` under the stream's
+``_flush_lock``, while the runner's writes (``fn_runner.py``, through the Cython
+``OutputStream.write``) take no lock. A chunk written between the ``get()`` and the
+``_clear()`` is discarded: whole elements vanish and nothing fails. The one-worker
+mode uses no such stream and is not affected. benchmarks/README.md holds the report
+for Beam (a plain pipeline that loses elements, the cause, the fix).
+
+The fix here sets ``DATA_BUFFER_TIME_LIMIT_MS`` to 0 in the process that runs the
+pipeline, before it starts: the data plane then uses its size-based stream, which
+flushes only from the writing thread (when its buffer is full, and on close), so there
+is no second thread to race with. It changes one documented module setting rather
+than Beam's code; the timed flush only bounds latency for streaming, which a batch
+step does not need. (The other cure, taking the flush lock around every write, means
+replacing a method of a Cython class; it also passed every trial, but it patches code.)
+It is applied only when more than one worker is asked for, and only on the Beam version
+it was verified on (``VERIFIED_BEAM``); on any other version ``pipeline_options``
+refuses more than one worker until the fix is checked again
+(``benchmarks/beam_race.py`` and tests/test_beam_multiworker.py show how).
+"""
+import logging
+from typing import List, Optional, Sequence
+
+from components.common.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+VERIFIED_BEAM = "2.72.0"  # the Beam version the race and its fix were verified on
+
+
+def worker_count(args: Sequence[str]) -> int:
+    """The ``--direct_num_workers`` in ``args`` (1 when absent; 0 means one per core)."""
+    import multiprocessing
+
+    count = 1
+    for index, arg in enumerate(args):
+        if arg.startswith("--direct_num_workers="):
+            count = int(arg.split("=", 1)[1])
+        elif arg == "--direct_num_workers" and index + 1 < len(args):
+            count = int(args[index + 1])
+    return multiprocessing.cpu_count() if count == 0 else count
+
+
+def apply_multiworker_fix(beam_version: str) -> None:
+    """Turn off the FnApiRunner's timed flush of worker input (see the module docstring).
+
+    Raises:
+      ConfigurationError: ``beam_version`` is not the one the fix was verified on.
+    """
+    if beam_version != VERIFIED_BEAM:
+        raise ConfigurationError(
+            f"More than one local Beam worker (--direct_num_workers) is refused on Apache Beam {beam_version}: "
+            f"Beam {VERIFIED_BEAM}'s FnApiRunner silently dropped elements with several workers, and the fix in "
+            "components/common/beam_options.py was verified on that version only. Use one worker, or run "
+            "benchmarks/beam_race.py (and tests/test_beam_multiworker.py) on this version and update VERIFIED_BEAM."
+        )
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
 
 
 def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
@@ -12,15 +74,21 @@ def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     ``["--runner=DataflowRunner", "--project=P", "--region=R", "--temp_location=gs://..."]``
     to run on Dataflow.
 
-    Beam's local multi-process mode (``--direct_num_workers=N
-    --direct_running_mode=multi_processing``) is deliberately not used: with two
-    workers it made the ingest of the benchmark's taxi CSV 1.5 times faster, but at
-    2,000,000 rows two of six runs silently dropped 6% of the rows (Beam 2.72), and
-    it did not speed up statistics, whose worker processes each import TensorFlow.
+    One worker unless ``--direct_num_workers`` says otherwise. With ``--direct_num_workers`` above 1 (or 0: one per core) and the
+    FnApiRunner, the data-loss fix above is applied first.
+
+    Raises:
+      ConfigurationError: more than one FnApiRunner worker on an unverified Beam version.
     """
+    import apache_beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    args = list(beam_pipeline_args or [])
-    if not any(arg.startswith("--runner") for arg in args):
+    args: List[str] = list(beam_pipeline_args or [])
+    runners = [arg.split("=", 1)[-1] for arg in args if arg.startswith("--runner")]
+    if not runners:
         args.append("--runner=FnApiRunner")
+    local = not runners or runners[-1] in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner")
+    if local and worker_count(args) > 1:
+        apply_multiworker_fix(apache_beam.__version__)
+        logger.info("Beam: %d local workers, with the multi-worker data-loss fix", worker_count(args))
     return PipelineOptions(args)

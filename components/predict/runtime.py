@@ -7,12 +7,17 @@ why with our own model handler), and writes one row per input row: the key colum
 of the input row, then ``predicted_class`` and ``probability_<class>`` (classifier)
 or ``prediction`` (regressor). Rows are written in no particular order; the key
 columns identify them.
+
+The row guard (``components/common/row_guard.py``) counts each row as it is read
+(``rows_read``, in the reading stage) and again just before it is written
+(``rows_predicted``, after every transfer between stages); predict drops no row on
+purpose, so any difference stops the run with ``DataLossError``.
 """
 import logging
 import os
 from typing import Dict, Optional, Sequence
 
-from components.common import layout
+from components.common import layout, row_guard
 from components.common.beam_options import pipeline_options
 from components.common.errors import DataError
 from components.predict import output
@@ -20,7 +25,9 @@ from components.predict.model import ModelOutputs, ServingSignatureHandler, reso
 
 logger = logging.getLogger(__name__)
 
-ROWS_COUNTER = "rows_predicted"
+NAMESPACE = "predict"
+ROWS_READ = "rows_read"
+ROWS_COUNTER = "rows_predicted"  # counted immediately before the write
 
 
 def predict(
@@ -33,6 +40,7 @@ def predict(
     column_order: Sequence[str] = (),
     splits: Optional[Sequence[str]] = None,
     beam_pipeline_args: Optional[Sequence[str]] = None,
+    before_predict=None,
 ) -> Dict[str, object]:
     """Predict every example of ``examples_uri`` and write the predictions.
 
@@ -52,6 +60,10 @@ def predict(
         columns not in it follow by name.
       splits: the splits of the examples to predict (by default every split they hold).
       beam_pipeline_args: extra Beam flags.
+      before_predict: an optional Beam PTransform applied to the serialized
+        tf.Examples between reading and predicting (e.g. ``beam.Reshuffle()`` to spread
+        them over workers). It must keep every row: the row guard counts on both sides
+        and stops the run when a row goes missing.
 
     Returns:
       ``{"rows", "format", "files", "columns", "key_columns", "task", "classes",
@@ -63,10 +75,9 @@ def predict(
         prediction column.
       DataError: a row lacks a feature the model needs (named, with the row's key
         columns), or the examples hold no rows.
+      DataLossError: fewer (or more) rows written than read (``row_guard``).
     """
     import apache_beam as beam
-    from apache_beam.metrics import Metrics
-    from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.ml.inference.base import RunInference
 
     from components.common.metadata import load_statistics
@@ -82,25 +93,38 @@ def predict(
     columns = keys + predictions
     key_names = [c.name for c in keys]
     task, classes = model.task, model.classes
-    rows_counter = Metrics.counter("predict", ROWS_COUNTER)
+    read_counter = row_guard.counter(NAMESPACE, ROWS_READ)
+    written_counter = row_guard.counter(NAMESPACE, ROWS_COUNTER)
+
+    def count_read(example):
+        read_counter.inc()
+        return example
 
     def to_row(result):
-        rows_counter.inc()
         return output.prediction_row(result.example, result.inference, keys, task, classes)
+
+    def count_written(row):
+        written_counter.inc()
+        return row
 
     prefix = os.path.join(output_uri, output.FILE_PREFIX)
     suffix = output.SUFFIXES[fmt]
     logger.info("Predicting %s with %s (%s) into %s files", examples_uri, model_dir, task, fmt)
     with beam.Pipeline(options=pipeline_options(beam_pipeline_args)) as pipeline:
         sources = [
-            pipeline | f"Read{split.title()}" >> beam.io.ReadFromTFRecord(layout.examples_pattern(examples_uri, split))
+            pipeline
+            | f"Read{split.title()}" >> beam.io.ReadFromTFRecord(layout.examples_pattern(examples_uri, split))
+            | f"CountRead{split.title()}" >> beam.Map(count_read)
             for split in splits
         ]
+        examples = sources | "AllSplits" >> beam.Flatten()
+        if before_predict is not None:
+            examples = examples | "BeforePredict" >> before_predict
         rows = (
-            sources
-            | "AllSplits" >> beam.Flatten()
+            examples
             | "Predict" >> RunInference(ServingSignatureHandler(model_dir, key_names))
             | "ToRows" >> beam.Map(to_row)
+            | "CountWritten" >> beam.Map(count_written)
         )
         if fmt == "csv":
             _ = (
@@ -118,10 +142,11 @@ def predict(
                 | "ToExamples" >> beam.Map(output.tf_example, columns)
                 | "WriteTFRecord" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=suffix)
             )
-    counters = pipeline.result.metrics().query(MetricsFilter().with_name(ROWS_COUNTER))["counters"]
-    count = int(sum(c.committed or c.attempted or 0 for c in counters))
-    if count == 0:
+    counts = row_guard.counter_values(pipeline.result, NAMESPACE)
+    count = counts.get(ROWS_COUNTER, 0)
+    if counts.get(ROWS_READ, 0) == 0:
         raise DataError(f"The examples {examples_uri!r} hold no rows to predict.")
+    row_guard.check_rows("Batch prediction", examples_uri, counts.get(ROWS_READ, 0), count)
     files = sorted(tf_glob(prefix + "-*" + suffix))
     logger.info("Wrote %d predictions to %d %s file(s) under %s", count, len(files), fmt, output_uri)
     return {
