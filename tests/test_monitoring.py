@@ -30,8 +30,9 @@ def push_with_baseline(run, serving):
 
 
 def json_instance(row):
-    """A CSV row as a JSON client sends it: floats for every number, null when missing, no label."""
-    return {name: (cell or None) if name in STRINGS else (float(cell) if cell else None)
+    """A CSV row as a JSON client sends it (README, "Calling the deployed model"): floats
+    for every number, NaN for a missing number, "" for a missing string, no label."""
+    return {name: cell if name in STRINGS else (float(cell) if cell else float("nan"))
             for name, cell in row.items() if name != LABEL}
 
 
@@ -42,7 +43,7 @@ def answered(model_dir, instances):
     from fakes.tf_serving import predict_rows
 
     model = tf.saved_model.load(model_dir)
-    body = json.dumps({"instances": [{k: v for k, v in i.items() if v is not None} for i in instances]})
+    body = json.dumps({"instances": instances})
     return predict_rows(model, body)["predictions"]
 
 
