@@ -3,6 +3,7 @@
     kfp-tf run training [--data PATH] [--label COLUMN] [--workdir DIR] [--param NAME=VALUE ...]
     kfp-tf run data-validation --data PATH --schema SCHEMA [--baseline PATH]
     kfp-tf run batch-prediction --data PATH [--model DIR] [--schema SCHEMA] [--baseline PATH]
+    kfp-tf run monitoring --logs PATH [--model DIR] [--param start=... --param end=...]
     kfp-tf compile [--output-dir compiled] [--image URI]
     kfp-tf schema export [--run DIR] --output schema.pbtxt [--force]
     kfp-tf list
@@ -95,10 +96,28 @@ def batch_prediction_arguments(args, workdir: str) -> Dict[str, object]:
     }
 
 
+def monitoring_arguments(args, workdir: str) -> Dict[str, object]:
+    """``--logs`` (required) and ``--model`` (default: the workdir's serving folder).
+    Locally a configured retraining is a dry run (``retrain_dry_run``): it shows the
+    submission without sending it; ``--param retrain_dry_run=false`` sends it."""
+    if not args.logs:
+        raise SystemExit(
+            "monitoring needs --logs PATH: the serving logs (Vertex AI request-response logging rows as "
+            "JSON Lines or CSV, client JSON Lines, or bq://PROJECT.DATASET.TABLE)."
+        )
+    return {
+        "logs": _local_path(args.logs),
+        "model": _local_path(args.model or args.serving_model_dir) or os.path.join(workdir, "serving_model"),
+        "retrain_dry_run": True,
+    }
+
+
 def run_arguments(args, workdir: str) -> Dict[str, object]:
     """The pipeline arguments the ``run`` options stand for."""
     if args.pipeline == "batch-prediction":
         return batch_prediction_arguments(args, workdir)
+    if args.pipeline == "monitoring":
+        return monitoring_arguments(args, workdir)
     data = _local_path(args.data) or SAMPLE_DATA
     if args.pipeline == "training":
         if args.data and not args.label:
@@ -141,7 +160,7 @@ def _run(args) -> int:
     if args.runner == "docker" and "serving_model_dir" in arguments and not args.serving_model_dir:
         # Containers see only the pipeline root (pipelines/container_run.py).
         arguments["serving_model_dir"] = os.path.join(workdir, "pipeline_root", "serving_model")
-    print(f"[kfp-tf] running {args.pipeline} locally on {arguments['data_path']}")
+    print(f"[kfp-tf] running {args.pipeline} locally on {arguments.get('data_path') or arguments.get('logs')}")
     try:
         summary = run_locally(
             pipeline, arguments, workdir, verbose=args.verbose, warm=not args.cold, runner=args.runner
@@ -217,7 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workdir", default=DEFAULT_WORKDIR, help="where runs, models and summary.json go")
     run.add_argument("--serving-model-dir", help="push destination (default: WORKDIR/serving_model)")
     run.add_argument(
-        "--model", help="batch-prediction: a serving folder (newest version) or a version folder (default: WORKDIR/serving_model)"
+        "--model", help="batch-prediction, monitoring: a serving folder (newest version) or a version folder (default: WORKDIR/serving_model)"
+    )
+    run.add_argument(
+        "--logs", help="monitoring: serving logs (request-response logging rows as JSON Lines or CSV, client JSON Lines, "
+        "or bq://PROJECT.DATASET.TABLE)"
     )
     run.add_argument("--param", action="append", metavar="NAME=VALUE", help="any pipeline parameter; JSON values allowed")
     run.add_argument("--verbose", action="store_true", help="show every task's log, not only progress")

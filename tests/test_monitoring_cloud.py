@@ -99,7 +99,7 @@ def test_a_breach_submits_the_training_pipeline_to_vertex(fake_vertex):
     assert create.body["pipelineSpec"]["pipelineInfo"]["name"] == "training"
     assert create.body["runtimeConfig"]["parameterValues"] == parameters
     assert sent["retrain"]["resource_name"].startswith("projects/my-project/locations/us-central1/pipelineJobs/")
-    assert dry["retrain"]["request"]["runtimeConfig"] == create.body["runtimeConfig"]
+    assert dry["retrain"]["parameters"] == parameters and dry["retrain"]["target"] == "vertex"
     healthy = respond(dict(VERDICT, healthy=True, breaches=[]), retrain_target="vertex",
                       retrain_parameters=parameters, retrain_settings=settings)
     assert healthy["retrain"] is None and len(fake_vertex.calls("POST", r".*/pipelineJobs")) == 1

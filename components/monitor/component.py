@@ -3,7 +3,7 @@ decide (monitoring_gate)."""
 from typing import Dict
 
 from kfp import dsl
-from kfp.dsl import Artifact, Input, Markdown, Output
+from kfp.dsl import HTML, Artifact, Input, Markdown, Output
 
 from components.image import COMPONENT_IMAGE
 
@@ -14,6 +14,7 @@ def monitor(
     model: str,
     verdict: Output[Artifact],
     monitoring_report: Output[Markdown],
+    skew_view: Output[HTML],
     start: str = "",
     end: str = "",
     window_hours: float = 24.0,
@@ -42,6 +43,8 @@ def monitor(
         instances, window.
       monitoring_report: Output. Markdown: breaches, volume, predictions, skew,
         drift, schema anomalies.
+      skew_view: Output. Self-contained HTML: each served feature beside the training
+        data, skewed features first.
       start: Window start (ISO 8601); empty: window_hours before end.
       end: Window end (ISO 8601), exclusive; empty: now.
       window_hours: The window's length when start is empty (24: the last day).
@@ -64,6 +67,7 @@ def monitor(
         window_hours=window_hours, skew_threshold=skew_threshold, drift_threshold=drift_threshold,
         prediction_drift_threshold=prediction_drift_threshold, volume_change_threshold=volume_change_threshold,
         schema_path=schema_path, training_statistics_path=training_statistics_path, bigquery_project=bigquery_project,
+        view_path=skew_view.path,
     )
     verdict.metadata.update({
         "healthy": result["healthy"], "breaches": result["breaches"], "window": result["window"],

@@ -138,10 +138,13 @@ def monitor(
     schema_path: str = "",
     training_statistics_path: str = "",
     bigquery_project: str = "",
+    view_path: Optional[str] = None,
 ) -> Dict[str, object]:
     """Measure the window ``[start, end)`` of ``logs`` (``components.monitor.logs``)
     against ``model`` and write ``<output_dir>/monitoring.json`` and the report.
     ``end`` defaults to now and ``start`` to ``window_hours`` before ``end``.
+    ``view_path`` gets the skew view: the window's features beside the training data
+    (``components.common.views.drift_view``).
 
     Returns:
       The verdict: ``{"healthy", "breaches": [reason], "window", "previous_window",
@@ -211,8 +214,26 @@ def monitor(
     if report_path:
         with open(report_path, "w", encoding="utf-8") as handle:
             handle.write(markdown_report(verdict))
+    if view_path:
+        write_view(view_path, skew_rows, current, training, verdict)
     logger.info("Monitoring verdict: %s", "healthy" if verdict["healthy"] else "; ".join(verdict["breaches"]))
     return verdict
+
+
+def write_view(path: str, skew_rows: List[Dict], current, training, verdict: Dict[str, object]) -> None:
+    """The self-contained HTML view: the served features beside the training statistics
+    (skew), or a page saying there was no traffic to compare."""
+    from components.common.views import page
+    from components.common.views.drift_view import drift_page
+
+    source = f"the training statistics stored with {verdict['model']}"
+    if current is None:
+        document = page.page("Monitoring: no traffic", page.note(
+            f"No served instance in {verdict['window']['start']} to {verdict['window']['end']}: nothing to compare "
+            "with the training data.", "bad"))
+    else:
+        document = drift_page({"served": skew_rows}, {"served": current}, training, source, kind="skew")
+    page.write_page(path, document)
 
 
 def read_verdict(output_dir: str) -> Dict[str, object]:
@@ -249,7 +270,8 @@ def respond(verdict: Dict[str, object], alert_topic: str = "", retrain_target: s
 
     Returns:
       ``{"breached", "alert_topic", "message_id", "retrain"}``; ``retrain`` is what the
-      submission returned (``dry_run``, ``request``, and the run's name when sent) or None.
+      submission returned but its request (``target``, ``pipeline``, ``dry_run``, the run's
+      job id or name, its ``parameters``), or None.
     """
     result: Dict[str, object] = {"breached": not verdict["healthy"], "alert_topic": alert_topic,
                                  "message_id": None, "retrain": None}
@@ -266,7 +288,9 @@ def respond(verdict: Dict[str, object], alert_topic: str = "", retrain_target: s
 
         submitted = start_retraining(retrain_target, retrain_pipeline, retrain_parameters or {}, retrain_settings or {},
                                      dry_run=retrain_dry_run)
-        result["retrain"] = submitted
+        # The request itself (the whole compiled pipeline) stays out of the artifact's metadata.
+        result["retrain"] = dict({k: v for k, v in submitted.items() if k != "request"},
+                                 parameters=dict(retrain_parameters or {}))
         logger.info("Retraining %s on %s: %s", "prepared (dry run, nothing sent)" if retrain_dry_run else "submitted",
                     retrain_target, submitted.get("resource_name") or submitted.get("id") or submitted.get("job_id", ""))
     return result

@@ -79,6 +79,8 @@ def build_summary(
     baseline = evaluation.get("baseline") or {}
     transform_graph = outputs.get("transform", {}).get("transform_graph", {})
     predictions = outputs.get("predict", {}).get("predictions", {})
+    verdict = outputs.get("monitor", {}).get("verdict", {})
+    alert = outputs.get("monitoring-alert", {}).get("alert", {})
     summary = {
         "pipeline": pipeline_name,
         "status": "interrupted" if interrupted else "failed" if failed or not console.task_status else "succeeded",
@@ -111,6 +113,13 @@ def build_summary(
         "predictions": predictions.get("uri"),
         "predicted_rows": predictions.get("rows"),
         "prediction_model": predictions.get("model_dir"),
+        "monitoring": {
+            "healthy": verdict.get("healthy"), "breaches": verdict.get("breaches") or [],
+            "window": verdict.get("window"), "instances": _integer(verdict.get("instances")),
+            "model": verdict.get("model"), "default_thresholds": verdict.get("defaults") or [],
+            "verdict": verdict.get("uri"), "alert_message_id": alert.get("message_id"),
+            "retrain": alert.get("retrain"),
+        } if verdict else None,
         "seconds": round(seconds, 1),
         "task_seconds": {k: round(v, 1) for k, v in console.task_seconds.items()},
     }
@@ -199,6 +208,22 @@ def human_summary(summary: Dict) -> str:
     if summary.get("predicted_rows") is not None:
         lines.append(f"  predictions: {summary['predicted_rows']} rows by {summary['prediction_model']}")
         lines.append(f"    in {summary['predictions']}")
+    monitoring = summary.get("monitoring")
+    if monitoring:
+        lines.append(f"  monitoring: {monitoring['instances']} served instance(s), {monitoring['window']['start']} to "
+                     f"{monitoring['window']['end']}: " + ("healthy" if monitoring["healthy"] else f"{len(monitoring['breaches'])} breach(es)"))
+        if summary.get("failed_task") != "monitoring-gate":  # else the gate's error lists them
+            lines += [f"    {reason}" for reason in monitoring["breaches"]]
+        if monitoring["default_thresholds"]:
+            lines.append(f"    thresholds at their defaults: {', '.join(monitoring['default_thresholds'])}")
+        if monitoring.get("alert_message_id"):
+            lines.append(f"  alert published: message {monitoring['alert_message_id']}")
+        retrain = monitoring.get("retrain")
+        if retrain:
+            run = retrain.get("resource_name") or retrain.get("id") or retrain.get("job_id") or ""
+            lines.append(f"  retraining: {retrain['pipeline']} on {retrain['target']} "
+                         + ("(dry run: prepared, not sent)" if retrain.get("dry_run") else f"submitted {run}")
+                         + f", data {retrain.get('parameters', {}).get('data_path', '')}")
     if summary.get("failed_task"):
         error = summary.get("error") or {}
         lines.append(f"  failed at: {summary['failed_task']}")
