@@ -11,26 +11,22 @@ from pipelines.cloud.templates import parse_params as parse_template_params
 ODD = ["bill/length", "flipper length (mm)", "2nd.measure", "île", "body-mass g", "%"]
 
 
-def test_model_names_are_safe_readable_and_leave_plain_names_alone():
-    names = feature_names.model_names(ODD + ["bill_length_mm"])
+def test_safe_names_are_readable_identifiers_and_leave_plain_names_alone():
+    names = feature_names.safe_names(ODD + ["bill_length_mm", "class", "_id"])
     assert names == {
-        "bill/length": "bill_length", "flipper length (mm)": "flipper_length_mm", "2nd.measure": "2nd_measure",
+        "bill/length": "bill_length", "flipper length (mm)": "flipper_length_mm", "2nd.measure": "f_2nd_measure",
         "île": "ile", "body-mass g": "body_mass_g", "%": "f_25", "bill_length_mm": "bill_length_mm",
+        "class": "class_", "_id": "id",
     }
+    # Python identifiers that are TensorFlow op names too: tf.saved_model.load keeps them as they are.
+    assert all(n.isidentifier() and n[0].isalpha() for n in names.values())
     assert feature_names.transformed_name("flipper length (mm)") == "flipper_length_mm_xf"
     assert feature_names.renamed({"a": "a", "b c": "b_c"}) == {"b c": "b_c"}
 
 
-def test_signature_input_names_keep_what_tensorflow_allows():
-    names = feature_names.signature_input_names(ODD)
-    assert names["bill/length"] == "bill/length" and names["2nd.measure"] == "2nd.measure"
-    assert names["flipper length (mm)"] == "flipper_length__mm_" and names["île"] == "ile"
-    assert names["body-mass g"] == "body-mass_g" and names["%"] == "f_"
-
-
-def test_two_columns_with_one_model_name_are_refused_by_name():
+def test_two_columns_with_one_safe_name_are_refused_by_name():
     with pytest.raises(ConfigurationError, match=r"Columns 'bill/length' and 'bill_length' would both be named 'bill_length'"):
-        feature_names.model_names(["bill/length", "bill_length"])
+        feature_names.safe_names(["bill/length", "bill_length"])
 
 
 def test_a_json_integer_is_accepted_for_a_float_parameter_locally():

@@ -78,7 +78,7 @@ def test_non_numeric_cells_missing_reads_them_as_missing_with_a_warning(tmp_path
     path = _mostly_numbers(tmp_path)
     result = ingest(str(path), str(tmp_path / "out"), label="label", non_numeric_cells="missing")
     assert len(result["warnings"]) == 1 and "column 'mass'" in result["warnings"][0]
-    assert "read as missing values (non_numeric_cells=missing)" in result["warnings"][0]
+    assert "Those cells were read as missing values (non_numeric_cells=missing)" in result["warnings"][0]
     examples = _all_examples(tmp_path / "out")
     values = sorted(v for e in examples for v in e.features.feature["mass"].int64_list.value)
     assert len(examples) == 60 and values == sorted(3000 + i for i in range(60) if i not in (5, 20, 33))
@@ -87,7 +87,7 @@ def test_non_numeric_cells_missing_reads_them_as_missing_with_a_warning(tmp_path
 def test_non_numeric_cells_text_keeps_the_column_as_text_with_a_warning(tmp_path):
     path = _mostly_numbers(tmp_path)
     result = ingest(str(path), str(tmp_path / "out"), label="label", non_numeric_cells="text")
-    assert "the column read as text" in result["warnings"][0]
+    assert "The column was read as text (non_numeric_cells=text)" in result["warnings"][0]
     values = {v for e in _all_examples(tmp_path / "out") for v in e.features.feature["mass"].bytes_list.value}
     assert {b"unknown", b"3,750", b"3000"} <= values
 

@@ -40,8 +40,8 @@ EXAMPLES_INPUT = "examples"
 def input_name(feature: str) -> str:
     """The ``serving_default`` input name of a raw feature: the feature name when
     TensorFlow accepts it as an input name, else the documented mapping
-    (``components.common.feature_names.signature_input_name``)."""
-    return feature_names.signature_input_name(feature)
+    (``components.common.feature_names.safe_name``)."""
+    return feature_names.safe_name(feature)
 
 
 def input_names(features: Iterable[str]) -> Dict[str, str]:
@@ -50,7 +50,7 @@ def input_names(features: Iterable[str]) -> Dict[str, str]:
     Raises ConfigurationError when two features map to the same input name (say
     ``"bill length"`` and ``"bill_length"``): a JSON row could not tell them apart.
     """
-    return feature_names.signature_input_names(features)
+    return feature_names.safe_names(features)
 
 
 def examples_signature_name(signature_inputs: Mapping[str, List[str]]) -> str:

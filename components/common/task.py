@@ -5,8 +5,8 @@ settings check, ``train``, ``evaluate`` and ``infra_validate`` read it. This mod
 is the one place that knows how the task is inferred and how the file is named.
 
 ``task.json`` holds ``label``, ``label_key`` (``<label>_xf``), ``task``
-(classification or regression), ``raw_label_type``, ``features``, ``model_names`` and
-``serving_inputs`` (the columns renamed inside the model and in the serving signature:
+(classification or regression), ``raw_label_type``, ``features``, ``serving_inputs``
+(the columns renamed inside the model and in the serving signature:
 ``components.common.feature_names``); for a classifier
 ``classes`` (in class-id order), ``class_counts`` (train examples per class) and,
 for two classes, ``positive_class``; for a regressor ``label_mean`` and

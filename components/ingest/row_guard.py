@@ -44,6 +44,12 @@ def counted_parts(parts, listed):
     return parts
 
 
+def passed(item, counted):
+    """``item``, counted in ``counted``: for a Map immediately before a write."""
+    counted.inc()
+    return item
+
+
 def read_whole(read, part, parts_read):
     """The items ``read(part)`` yields, and ``parts_read`` counted once they are all out."""
     yield from read(part)

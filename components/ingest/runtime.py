@@ -298,8 +298,11 @@ def _column_problems(result, files: Sequence[str], header: CsvHeader, non_numeri
             if non_numeric_cells == "stop":
                 errors.append(text)
             else:
-                treated = "read as missing values" if non_numeric_cells == "missing" else "the column read as text"
-                warnings.append(f"{text} They were {treated} (non_numeric_cells={non_numeric_cells}).")
+                if non_numeric_cells == "missing" and column["numbers"]:
+                    treated = "Those cells were read as missing values"
+                else:
+                    treated = "The column was read as text" + (" (no cell is a plain number)" if non_numeric_cells == "missing" else "")
+                warnings.append(f"{text} {treated} (non_numeric_cells={non_numeric_cells}).")
     if errors:
         raise DataError(
             " ".join(errors)
@@ -591,7 +594,7 @@ def ingest(
                 split_examples = split_examples | f"Transfer{split.title()}" >> stage_transfer
             _ = (
                 split_examples
-                | f"Count{split.title()}" >> beam.Map(lambda example, counted=written: counted.inc() or example)
+                | f"Count{split.title()}" >> beam.Map(row_guard.passed, written)
                 | f"Write{split.title()}" >> beam.io.WriteToTFRecord(
                     layout.examples_prefix(output_uri, split), file_name_suffix=".gz"
                 )

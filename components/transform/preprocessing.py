@@ -6,7 +6,7 @@
   first; a second vocabulary stores the count of each class) or a float (regression).
 
 Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf``
-(``<feature>`` being the column's model-safe name: ``components.common.feature_names``).
+(``<feature>`` being the column's safe name: ``components.common.feature_names``).
 Features with more than one value per row are left out (write a user
 ``preprocessing_fn`` to handle them).
 """
@@ -27,7 +27,7 @@ def transformed_name(name: str) -> str:
 
 def scope_name(feature: str) -> str:
     """A TensorFlow-safe name for a feature (column names may hold spaces and the like)."""
-    return feature_names.model_name(feature)
+    return feature_names.safe_name(feature)
 
 
 def vocabulary_name(feature: str) -> str:
@@ -74,7 +74,7 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
 
     types = {f.name: f.type for f in schema.feature}
     features = univalent_features(schema)
-    feature_names.model_names(features)  # two columns with one model name: a clear error now
+    feature_names.safe_names(features)  # two columns with one safe name: a clear error now
 
     def preprocessing_fn(inputs):
         outputs = {}

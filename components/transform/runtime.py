@@ -160,12 +160,11 @@ def transform(
         "raw_label_type": _raw_type(schema, label),
         "features": sorted(k for k in transformed_spec if k != label_key),
     }
-    raw_names = [f.name for f in schema.feature]
-    # Columns whose name TensorFlow does not take as it is, and the names used instead
-    # (README, "Column names"); reports keep the column names.
-    info["model_names"] = feature_names.renamed(feature_names.model_names(raw_names))
+    # Columns whose name TensorFlow does not take as it is, and the safe name used inside
+    # the model and as the serving_default input instead (README, "Column names");
+    # reports keep the column names.
     info["serving_inputs"] = feature_names.renamed(
-        feature_names.signature_input_names(n for n in raw_names if n != label)
+        feature_names.safe_names(f.name for f in schema.feature if f.name != label)
     )
     if task == CLASSIFICATION:
         classes = _label_classes(tft_output)
