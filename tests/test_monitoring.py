@@ -2,6 +2,7 @@
 on a day of logs matching training, a day whose body mass moved, and a day whose
 predicted classes moved; the log formats and their errors; volume."""
 import csv
+import glob
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -210,3 +211,68 @@ def test_volume_no_traffic_and_a_sudden_change_beyond_chance():
     assert volume_check(100, 110, 0.5)["status"] == "ok"
     assert volume_check(2, 6, 0.5)["status"] == "ok"  # -67 % of a handful: chance
     assert volume_check(50, 0, 0.5)["status"] == "ok"  # first window: nothing to compare
+
+
+# --- the monitoring pipeline, run locally on the training pipeline's pushed model -------
+
+RETRAIN = ["--param", "retrain_target=vertex",
+           "--param", 'retrain_parameters={"data_path": "gs://data/penguins-latest.csv", "label": "species", '
+                      '"serving_model_dir": "gs://models/penguins"}',
+           "--param", 'retrain_settings={"project": "my-project", "region": "us-central1", '
+                      '"pipeline_root": "gs://pipeline-bucket/root"}']
+
+
+@pytest.fixture(scope="module")
+def pipeline_model(penguin_pipeline_run):
+    summary, workdir = penguin_pipeline_run
+    assert summary["pushed_model"], summary
+    return os.path.join(str(workdir), "serving"), summary["pushed_model"]
+
+
+def _run_monitoring(pipeline_model, tmp_path, today_rows, *extra):
+    from pipelines.cli import main
+
+    logs = _day_logs(pipeline_model, tmp_path, today_rows)
+    code = main(["run", "monitoring", "--logs", logs, "--model", pipeline_model[0], "--workdir", str(tmp_path / "work"),
+                 "--param", f"start={DAY.isoformat()}", "--param", f"end={(DAY + timedelta(days=1)).isoformat()}", *extra])
+    with open(tmp_path / "work" / "summary.json") as handle:
+        return code, json.load(handle)
+
+
+def test_kfp_tf_run_monitoring_passes_a_day_like_training(pipeline_model, tmp_path, capsys):
+    code, summary = _run_monitoring(pipeline_model, tmp_path, read_csv_rows(PENGUINS), *RETRAIN)
+    assert code == 0 and summary["status"] == "succeeded", summary.get("error")
+    monitoring = summary["monitoring"]
+    assert monitoring["healthy"] is True and monitoring["breaches"] == []
+    assert monitoring["model"] == pipeline_model[1]  # the newest version of the serving folder
+    assert monitoring["retrain"] is None  # nothing to retrain
+    verdict_dir = monitoring["verdict"]
+    with open(os.path.join(verdict_dir, "monitoring.json")) as handle:
+        assert json.load(handle)["healthy"] is True
+    assert "monitoring: 344 served instance(s)" in capsys.readouterr().out
+
+
+def test_kfp_tf_run_monitoring_fails_on_moved_body_mass_and_prepares_retraining(pipeline_model, tmp_path, capsys):
+    moved = [dict(row, body_mass_g=str(int(row["body_mass_g"]) + 1500) if row["body_mass_g"] else "")
+             for row in read_csv_rows(PENGUINS)]
+    code, summary = _run_monitoring(pipeline_model, tmp_path, moved, *RETRAIN)
+    assert code == 1 and summary["failed_task"] == "monitoring-gate"
+    assert "body_mass_g" in summary["error"]["message"]
+    monitoring = summary["monitoring"]
+    assert any("feature 'body_mass_g'" in reason for reason in monitoring["breaches"])
+    retrain = monitoring["retrain"]
+    assert retrain["dry_run"] is True and retrain["target"] == "vertex" and retrain["pipeline"] == "training"
+    assert retrain["parameters"]["data_path"] == "gs://data/penguins-latest.csv"
+    out = capsys.readouterr().out
+    assert "retraining: training on vertex (dry run: prepared, not sent), data gs://data/penguins-latest.csv" in out
+    [view] = glob.glob(os.path.join(summary["run_dir"], "monitor", "skew_view*"))
+    html = open(view).read()
+    assert "skewed beyond the threshold" in html and "body_mass_g" in html and "<script" not in html
+
+
+def test_kfp_tf_run_monitoring_fails_naming_the_prediction_drift(pipeline_model, tmp_path):
+    today = [row for row in read_csv_rows(PENGUINS) if row["island"] != "Biscoe"]
+    code, summary = _run_monitoring(pipeline_model, tmp_path, today)
+    assert code == 1 and summary["failed_task"] == "monitoring-gate"
+    assert "prediction drift" in summary["error"]["message"]
+    assert summary["monitoring"]["retrain"] is None  # no retrain target configured
