@@ -82,6 +82,68 @@ def regression_run(tmp_path_factory):
     return run_chain(tmp_path_factory.mktemp("body_mass"), PENGUINS, "body_mass_g", epochs=30)
 
 
+def run_training_pipeline(workdir, data=PENGUINS, label="species", warm=True, **params):
+    """The training pipeline run by kfp's local runner; returns the run's summary (also
+    checked against the summary.json it wrote)."""
+    import json
+
+    from pipelines import training
+    from pipelines.local_run import run_locally
+
+    arguments = {"data_path": data, "label": label, "serving_model_dir": os.path.join(workdir, "serving"), **params}
+    summary = run_locally(training, arguments, str(workdir), warm=warm)
+    assert json.load(open(os.path.join(workdir, "summary.json"))) == json.loads(json.dumps(summary))
+    return summary
+
+
+def run_data_validation(workdir, data, baseline):
+    """The data-validation pipeline against the curated penguin schema and ``baseline``."""
+    from pipelines import data_validation
+    from pipelines.local_run import run_locally
+
+    arguments = {"data_path": data, "curated_schema_path": os.path.join(FIXTURES, "penguins_schema.pbtxt"),
+                 "baseline_path": baseline}
+    return run_locally(data_validation, arguments, str(workdir))
+
+
+def moved_penguins(path, shift_mm=12.0):
+    """The penguins with every bill 12 mm longer: a batch whose bill_length_mm drifted."""
+    rows = read_csv_rows(PENGUINS)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            if row["bill_length_mm"]:
+                row["bill_length_mm"] = f"{float(row['bill_length_mm']) + shift_mm:.1f}"
+            writer.writerow(row)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def penguin_pipeline_run(tmp_path_factory):
+    """The training pipeline on the penguins, once per session: (summary, workdir)."""
+    workdir = tmp_path_factory.mktemp("penguin_pipeline")
+    return run_training_pipeline(workdir), workdir
+
+
+@pytest.fixture(scope="session")
+def binary_pipeline_run(tmp_path_factory):
+    """The training pipeline on a binary label (sex) with an accuracy threshold it cannot
+    reach, once per session: (summary, workdir)."""
+    workdir = tmp_path_factory.mktemp("binary_pipeline")
+    return run_training_pipeline(workdir, label="sex", thresholds={"accuracy": {"lower_bound": 0.999}}, epochs=5), workdir
+
+
+@pytest.fixture(scope="session")
+def drifted_validation_run(tmp_path_factory):
+    """The data-validation pipeline on the moved penguins against the penguins, once per
+    session: (summary, the moved CSV, its bytes before the run)."""
+    root = tmp_path_factory.mktemp("drifted_validation")
+    moved = moved_penguins(root / "moved.csv")
+    before = open(moved, "rb").read()
+    return run_data_validation(root / "moved_run", moved, baseline=PENGUINS), moved, before
+
+
 def serialized_examples(rows, skip=()):
     """Raw CSV rows (dicts of strings) as serialized tf.Examples, typed as ingest types them
     (each column by the widest type of its cells)."""

@@ -1,30 +1,22 @@
 """The training pipeline run by kfp's local runner, each task in its own process."""
-import csv
 import json
 import os
 
 import numpy as np
 import pytest
 
-from conftest import PENGUINS, read_csv_rows, serialized_examples
+from conftest import PENGUINS, read_csv_rows, run_data_validation, run_training_pipeline, serialized_examples
 
 pytestmark = pytest.mark.slow
 
 
-def _run(workdir, data=PENGUINS, label="species", warm=True, **params):
-    from pipelines import training
-    from pipelines.local_run import run_locally
-
-    arguments = {"data_path": data, "label": label, "serving_model_dir": os.path.join(workdir, "serving"), **params}
-    summary = run_locally(training, arguments, str(workdir), warm=warm)
-    assert json.load(open(os.path.join(workdir, "summary.json"))) == json.loads(json.dumps(summary))
-    return summary
+_run = run_training_pipeline
 
 
-def test_penguins_train_bless_push_and_serve(tmp_path):
+def test_penguins_train_bless_push_and_serve(penguin_pipeline_run):
     import tensorflow as tf
 
-    summary = _run(tmp_path)
+    summary, tmp_path = penguin_pipeline_run  # shared with tests/test_views_browser.py
     assert summary["status"] == "succeeded", summary
     assert summary["rows"]["train"] + summary["rows"]["eval"] == 344
     assert summary["anomaly_count"] == 0 and summary["task"] == "classification"
@@ -69,8 +61,8 @@ def test_bad_label_stops_at_ingest_and_pushes_nothing(tmp_path, warm):
     assert open(PENGUINS, "rb").read() == before
 
 
-def test_unreachable_threshold_trains_but_pushes_nothing(tmp_path):
-    summary = _run(tmp_path, label="sex", thresholds={"accuracy": {"lower_bound": 0.999}}, epochs=5)
+def test_unreachable_threshold_trains_but_pushes_nothing(binary_pipeline_run):
+    summary, _ = binary_pipeline_run  # shared with tests/test_views_browser.py
     assert summary["status"] == "succeeded", summary
     assert summary["task"] == "classification" and sorted(summary["classes"]) == ["female", "male"]
     assert summary["rows_without_label"] == 11 and sum(summary["rows"].values()) == 333
@@ -79,28 +71,8 @@ def test_unreachable_threshold_trains_but_pushes_nothing(tmp_path):
     assert any("accuracy" in reason for reason in summary["blessing_reasons"])
 
 
-def _data_validation(workdir, data, baseline):
-    from pipelines import data_validation
-    from pipelines.local_run import run_locally
-
-    schema = os.path.join(os.path.dirname(__file__), "fixtures", "penguins_schema.pbtxt")
-    arguments = {"data_path": data, "curated_schema_path": schema, "baseline_path": baseline}
-    return run_locally(data_validation, arguments, str(workdir))
-
-
-def test_data_validation_stops_a_drifted_batch_and_passes_an_unchanged_one(tmp_path):
-    rows = read_csv_rows(PENGUINS)
-    moved = tmp_path / "moved.csv"
-    with open(moved, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            if row["bill_length_mm"]:
-                row["bill_length_mm"] = f"{float(row['bill_length_mm']) + 12:.1f}"
-            writer.writerow(row)
-    before = moved.read_bytes()
-
-    stopped = _data_validation(tmp_path / "moved_run", str(moved), baseline=PENGUINS)
+def test_data_validation_stops_a_drifted_batch_and_passes_an_unchanged_one(tmp_path, drifted_validation_run):
+    stopped, moved, before = drifted_validation_run  # shared with tests/test_views_browser.py
     assert stopped["status"] == "failed" and stopped["failed_task"] == "data-gate"
     assert stopped["error"]["type"] == "ValidationFailedError" and "bill_length_mm" in stopped["error"]["message"]
     # Measure, then decide: validate completed, and its executor output lists the evidence.
@@ -110,8 +82,8 @@ def test_data_validation_stops_a_drifted_batch_and_passes_an_unchanged_one(tmp_p
     assert "bill_length_mm" in report
     drifted = {d["feature"] for d in stopped["drift"] if d["drifted"]}
     assert drifted == {"bill_length_mm"}
-    assert moved.read_bytes() == before
+    assert open(moved, "rb").read() == before  # the input is left as it was
 
-    passed = _data_validation(tmp_path / "same_run", PENGUINS, baseline=PENGUINS)
+    passed = run_data_validation(tmp_path / "same_run", PENGUINS, baseline=PENGUINS)
     assert passed["status"] == "succeeded", passed
     assert passed["anomaly_count"] == 0 and passed["drift"] and not any(d["drifted"] for d in passed["drift"])

@@ -8,7 +8,7 @@ matrix; the metrics of every slice.
 from typing import Dict, List, Optional
 
 from components.common.views.evaluation_view import missing_note
-from components.common.views.formatting import (  # noqa: F401 (bounds_text: the report's API)
+from components.common.views.formatting import (
     bounds_text, change_text, count, metric, number, signed, with_interval,
 )
 
