@@ -229,6 +229,7 @@ def human_summary(summary: Dict) -> str:
         lines.append(f"  failed at: {summary['failed_task']}")
         if error:
             lines.append(f"  {error['type']}: {error['message']}")
-    lines.append(f"  run folder: {summary.get('run_dir')}")
+    if summary.get("run_dir"):
+        lines.append(f"  run folder: {summary['run_dir']}")
     lines.append(f"  full log: {summary.get('log')}")
     return "\n".join(lines)
