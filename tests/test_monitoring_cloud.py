@@ -12,7 +12,7 @@ from google.auth.credentials import AnonymousCredentials
 from components.common.errors import ConfigurationError
 from components.monitor.logs import Window
 from fakes.bigquery import FakeBigQuery
-from fakes.fixtures import fake_vertex  # noqa: F401 (fixture)
+from fakes.fixtures import fake_kubeflow, fake_vertex  # noqa: F401 (fixtures)
 from fakes.pubsub import FakePublisher
 
 TABLE = "my-project.logging_penguins_123.request_response_logging"
@@ -105,6 +105,21 @@ def test_a_breach_submits_the_training_pipeline_to_vertex(fake_vertex):
     assert healthy["retrain"] is None and len(fake_vertex.calls("POST", r".*/pipelineJobs")) == 1
     with pytest.raises(ConfigurationError, match="no parameter|epoch"):
         respond(VERDICT, retrain_target="vertex", retrain_parameters=dict(parameters, epoch=3), retrain_settings=settings)
+
+
+def test_a_breach_starts_a_kubeflow_run(fake_kubeflow):
+    from components.monitor.runtime import respond
+
+    parameters = {"data_path": "gs://data/penguins-latest.csv", "label": "species", "serving_model_dir": "gs://models/penguins"}
+    result = respond(VERDICT, retrain_target="kubeflow", retrain_parameters=parameters,
+                     retrain_settings={"host": fake_kubeflow.url, "experiment": "penguins"})
+    [run] = fake_kubeflow.runs.values()
+    assert run["runtime_config"]["parameters"] == parameters
+    assert run["pipeline_spec"]["pipelineInfo"]["name"] == "training"
+    assert result["retrain"]["target"] == "kubeflow" and result["retrain"]["id"] == run["run_id"]
+    with pytest.raises(ConfigurationError, match="unknown project"):
+        respond(VERDICT, retrain_target="kubeflow", retrain_parameters=parameters,
+                retrain_settings={"host": fake_kubeflow.url, "project": "p"})
 
 
 def test_monitoring_compiles_is_accepted_by_pipeline_job_and_schedules_hourly(fake_vertex, tmp_path):
