@@ -7,7 +7,9 @@ Everything kfp's local runner and the tasks write to standard output passes thro
 * the tasks' progress lines (``components.common.progress``), e.g. train's epochs, as
   ``[kfp-tf]   <task>: epoch 3/20 ...``;
 * the tasks' warnings (``[KFP Executor ... WARNING]`` lines), each distinct one once,
-  without TensorFlow's start-up chatter (``NOISE``).
+  without TensorFlow's start-up chatter (``NOISE``);
+* ``[kfp-tf]   <task>: still running (2 min)`` when a task has shown nothing for
+  ``HEARTBEAT_SECONDS`` (``heartbeat``, called from a timer thread by the runner).
 
 With ``verbose`` it shows every line instead, except the chatter. The run log gets every
 line, with ANSI colour codes removed and each repeated warning line written once: the
@@ -17,6 +19,7 @@ the run's error. After ``interrupt()`` nothing more is shown (the log keeps reco
 """
 import collections
 import re
+import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
@@ -35,6 +38,8 @@ NOISE = re.compile(
     r"|cache key varies on repeated tracing|SavedModel saved prior to TF 2.5 detected"
     r"|TFMA support for TF 2.0 is currently in beta|tf_record_iterator \(from tensorflow"
 )
+
+HEARTBEAT_SECONDS = 60.0
 
 # Warning lines, and the part of each that identifies it (time stamps and process ids left out).
 _WARNING_KEYS = (
@@ -88,6 +93,10 @@ def shutdown_noise(lines: List[str]) -> str:
     return OTHER
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 class RunLog:
     """The run log: lines without colour codes, each repeated warning written once.
 
@@ -136,6 +145,8 @@ class Console:
         self._held: List[Tuple[str, str]] = []  # a possible shutdown traceback, until it is whole
         self._shown_warnings: set = set()
         self._interrupted = False
+        self._lock = threading.RLock()  # the runner's heartbeat thread writes too
+        self._last_shown = time.monotonic()
         self.lines: List[str] = []
         self.task_started: Dict[str, float] = {}
         self.task_seconds: Dict[str, float] = {}
@@ -148,17 +159,30 @@ class Console:
         return started[-1] if started else None
 
     def write(self, text: str) -> int:
-        self._pending += text
-        while "\n" in self._pending:
-            line, self._pending = self._pending.split("\n", 1)
-            self._line(line)
+        with self._lock:
+            self._pending += text
+            while "\n" in self._pending:
+                line, self._pending = self._pending.split("\n", 1)
+                self._line(line)
         return len(text)
+
+    def heartbeat(self, now: float = None) -> None:
+        """Say that the running task is still running when nothing was shown for
+        HEARTBEAT_SECONDS (not in verbose mode, where every line is shown)."""
+        with self._lock:
+            now = time.monotonic() if now is None else now
+            task = self.running
+            if task is None or self._verbose or now - self._last_shown < HEARTBEAT_SECONDS:
+                return
+            elapsed = now - self.task_started[task]
+            self._print(f"[kfp-tf]   {task}: still running ({_duration(elapsed)})")
+            self._stream.flush()
 
     def say(self, text: str) -> None:
         """A line of the runner's own, on the console and in the log."""
-        self._log.write_line(text)
-        if not self._interrupted:
-            self._stream.write(text + "\n")
+        with self._lock:
+            self._log.write_line(text)
+            self._print(text)
             self._stream.flush()
 
     def interrupt(self) -> None:
@@ -188,6 +212,7 @@ class Console:
     def _print(self, text: str) -> None:
         if not self._interrupted:
             self._stream.write(text + "\n")
+            self._last_shown = time.monotonic()
 
     def _screened(self, line: str, plain: str) -> List[Tuple[str, str]]:
         """The lines to show now: a shutdown traceback is held until it is whole, then
@@ -223,6 +248,10 @@ class Console:
 
     def finish(self) -> None:
         """At the end of the run: show lines still held (a traceback cut short)."""
+        with self._lock:
+            self._finish()
+
+    def _finish(self) -> None:
         if self._pending:
             self._line(self._pending)
             self._pending = ""

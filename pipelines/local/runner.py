@@ -64,6 +64,24 @@ def _newest_run_dir(pipeline_root: str, pipeline_name: str, since: float) -> Opt
 
 
 @contextlib.contextmanager
+def _heartbeat(console: Console, every_seconds: float = 5.0):
+    """Call ``console.heartbeat()`` every few seconds from a daemon thread while inside."""
+    stop = threading.Event()
+
+    def beat():
+        while not stop.wait(every_seconds):
+            console.heartbeat()
+
+    thread = threading.Thread(target=beat, name="kfp-tf-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextlib.contextmanager
 def _ctrl_c_ignored():
     """Ignore a second Ctrl-C while the run cleans up (main thread only: elsewhere
     Python cannot change signal handlers, and Ctrl-C goes to the main thread anyway)."""
@@ -134,7 +152,7 @@ def run_locally(
         worker = WarmWorker(os.path.join(workdir, "warm_worker.log")) if warm else contextlib.nullcontext()
         # A private TMPDIR for the run, removed at its end, and a launcher that never
         # imports from the working folder (pipelines/task_env.py).
-        with TaskEnvironment(workdir) as task_env, worker:
+        with TaskEnvironment(workdir) as task_env, worker, _heartbeat(console):
             sys.stdout = console
             # kfp's SubprocessRunner starts tasks with sys.executable: the launcher.
             sys.executable = worker.executable if warm else task_env.executable
