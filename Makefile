@@ -5,8 +5,18 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The runtime track (components/image.py, README "Runtime tracks"): tfx-1.21 (TensorFlow
+# 2.21, protobuf 6, kfp 2.17, Python 3.13; requirements/modern.lock) on a glibc >= 2.39
+# host, tfx-1.16 (requirements/runtime.lock) otherwise. TRACK=... chooses it by hand.
+TRACK ?= $(shell $(PYTHON) -m components.image)
+ifeq ($(TRACK),tfx-1.21)
+LOCK := requirements/modern.lock
+else ifeq ($(TRACK),tfx-1.16)
 LOCK := requirements/runtime.lock
-STAMP := $(VENV)/.installed
+else
+$(error TRACK=$(TRACK): the runtime tracks are tfx-1.16 and tfx-1.21)
+endif
+STAMP := $(VENV)/.installed$(if $(filter tfx-1.21,$(TRACK)),-tfx-1.21)
 WORKDIR ?= local_runs
 PYTEST_ARGS ?=
 
@@ -24,6 +34,7 @@ $(BIN)/uv:
 # caches .pyc files, and every task would compile TensorFlow's sources again on import
 # (12 s instead of 5 s for TFDV here).
 $(STAMP): $(LOCK) pyproject.toml | $(BIN)/uv
+	@echo "setup: runtime track $(TRACK) (glibc $$($(PYTHON) -c 'import os; print(os.confstr("CS_GNU_LIBC_VERSION").split()[1])'), $(LOCK))"
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
@@ -85,17 +96,30 @@ compile: setup ## regenerate compiled/ (pipelines and component YAML) from the s
 	$(BIN)/kfp-tf compile
 
 .PHONY: lock
-lock: | $(BIN)/uv ## re-resolve requirements/runtime.in into requirements/runtime.lock
-	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements/runtime.in -o $(LOCK)
+lock: | $(BIN)/uv ## re-resolve both tracks: requirements/runtime.in -> runtime.lock, modern.in -> modern.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.13 --python-platform x86_64-manylinux_2_39 \
+		requirements/modern.in -o requirements/modern.lock
 
 # --- containers: the component image, built without Docker Hub (see README, "Containers") ---
 # IMAGE defaults to components.image.COMPONENT_IMAGE (its tag is the package version).
-IMAGE ?= $(shell $(PYTHON) -c "from components.image import COMPONENT_IMAGE; print(COMPONENT_IMAGE)")
+# With TRACK=tfx-1.21 `make image` builds that track's image (Debian 13, modern.lock).
+IMAGE ?= $(shell $(PYTHON) -c "from components.image import image_for_track; print(image_for_track('$(TRACK)'))")
 GPU_IMAGE ?= $(shell $(PYTHON) -c "from components.image import GPU_COMPONENT_IMAGE; print(GPU_COMPONENT_IMAGE)")
 VERSION := $(shell $(PYTHON) -c "from components.version import __version__; print(__version__)")
 # kfp-tf-base:* is made here with debootstrap; any other BASE_IMAGE (a Debian 12 image
 # with python3 and python3-venv) is pulled by docker instead.
+# The tfx-1.21 track's base is Debian 13 (kfp-tf-base:trixie, Python 3.13, glibc 2.41);
+# its wheelhouse is downloaded for Python 3.13 and its sdists built in kfp-tf-base:trixie-build.
+ifeq ($(TRACK),tfx-1.21)
+BASE_IMAGE ?= kfp-tf-base:trixie
+WHEELHOUSE := wheelhouse/modern
+WHEELHOUSE_ENV := TARGET_PYTHON=3.13 TARGET_GLIBC=2.39 BUILDER_IMAGE=kfp-tf-base:trixie-build
+WHEELHOUSE_BUILDER := kfp-tf-base:trixie-build
+else
 BASE_IMAGE ?= kfp-tf-base:bookworm
+WHEELHOUSE := wheelhouse/cpu
+endif
 GPU_LOCK := requirements/gpu.lock
 
 .PHONY: dockerd
@@ -109,17 +133,18 @@ dockerd-stop: ## stop the daemon `make dockerd` started (not one started otherwi
 .PHONY: base-image
 base-image: dockerd
 	@if [[ "$(BASE_IMAGE)" == kfp-tf-base:* ]]; then containers/build_base.sh $(BASE_IMAGE); fi
+	@if [ -n "$(WHEELHOUSE_BUILDER)" ]; then containers/build_base.sh $(WHEELHOUSE_BUILDER); fi
 
-wheelhouse/cpu/.complete: $(LOCK) containers/build-tools.txt
-	PYTHON=$(PYTHON) containers/build_wheelhouse.sh $(LOCK) wheelhouse/cpu
+$(WHEELHOUSE)/.complete: $(LOCK) containers/build-tools.txt | base-image
+	PYTHON=$(PYTHON) $(WHEELHOUSE_ENV) containers/build_wheelhouse.sh $(LOCK) $(WHEELHOUSE)
 
 wheelhouse/gpu/.complete: $(GPU_LOCK) containers/build-tools.txt
 	PYTHON=$(PYTHON) containers/build_wheelhouse.sh $(GPU_LOCK) wheelhouse/gpu
 
 .PHONY: image
-image: base-image wheelhouse/cpu/.complete ## build the component image (IMAGE=uri to tag it otherwise)
+image: base-image $(WHEELHOUSE)/.complete ## build the component image of TRACK (IMAGE=uri to tag it otherwise)
 	containers/build_image.sh $(IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
-		--build-arg VARIANT=cpu --build-arg WHEELHOUSE=wheelhouse/cpu
+		--build-arg VARIANT=cpu --build-arg WHEELHOUSE=$(WHEELHOUSE)
 
 .PHONY: image-gpu
 image-gpu: base-image wheelhouse/gpu/.complete ## build the GPU variant for training (GPU_IMAGE=uri)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Build the component image's base without Docker Hub: a Debian 12 (bookworm)
-# minbase root filesystem made with debootstrap, with Python 3.11 and its venv
-# module, imported as a local image.
+# Build the component image's base without Docker Hub: a Debian minbase root
+# filesystem made with debootstrap, with the suite's python3 and its venv module,
+# imported as a local image. The tag names the suite (one script for both runtime
+# tracks): kfp-tf-base:bookworm is Debian 12 (Python 3.11, the TFX 1.16 track),
+# kfp-tf-base:trixie Debian 13 (Python 3.13, glibc 2.41, the TFX 1.21 track). A tag
+# ending in -build (kfp-tf-base:trixie-build) adds g++ and python3-dev: the image
+# containers/build_wheelhouse.sh builds a track's sdist-only packages in.
 #
 #   containers/build_base.sh [IMAGE]     # default kfp-tf-base:bookworm
 #
@@ -10,9 +14,15 @@
 set -euo pipefail
 
 IMAGE=${1:-kfp-tf-base:bookworm}
-SUITE=bookworm
+TAG=${IMAGE##*:}
+SUITE=${TAG%-build}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PACKAGES=python3,python3-venv,ca-certificates
+[ "$TAG" = "$SUITE" ] || PACKAGES=$PACKAGES,python3-dev,g++
+case $SUITE in
+    bookworm|trixie) ;;
+    *) echo "base: $IMAGE: the tag must name a Debian suite this project uses (bookworm, trixie)" >&2; exit 1 ;;
+esac
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
     echo "base: $IMAGE exists"
