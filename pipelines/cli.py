@@ -13,7 +13,6 @@
 Importing this module loads kfp only; TensorFlow is imported by the tasks.
 """
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -45,11 +44,6 @@ def parse_params(pairs: List[str], allowed) -> Dict[str, object]:
 def pipeline_parameter_types(pipeline) -> Dict[str, str]:
     """{input name: kfp type name} of a pipeline (``Float``, ``typing.List[str]``, ...)."""
     return {name: spec.type for name, spec in pipeline.component_spec.inputs.items()}
-
-
-def pipeline_parameters(pipeline) -> List[str]:
-    """Input names of a compiled-able pipeline function."""
-    return list(inspect.signature(pipeline.pipeline_func).parameters)
 
 
 def _local_path(path: Optional[str]) -> str:
