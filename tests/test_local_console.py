@@ -99,6 +99,17 @@ def test_nothing_is_shown_after_ctrl_c_but_the_log_keeps_it(tmp_path):
     assert console.running == "train"
 
 
+def test_the_validate_warning_is_left_to_the_summary(tmp_path):
+    shown, log, _ = _run(tmp_path, _task(
+        "validate",
+        "[KFP Executor 2026-12-01 19:00:01,000 WARNING]: Data validation found 1 anomaly:",
+        "  - split 'all', feature 'bill_length_mm': COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH",
+        "Continuing because fail_on_anomalies is False.",
+    ))
+    assert "anomal" not in shown and "bill_length_mm" not in shown
+    assert "Data validation found 1 anomaly" in log
+
+
 def test_drift_that_stopped_the_run_is_listed_once():
     drift = [{"split": "eval", "feature": "body_mass_g", "measure": "jensen_shannon_divergence",
               "distance": 0.41, "threshold": 0.1, "drifted": True},

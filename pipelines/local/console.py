@@ -38,6 +38,9 @@ NOISE = re.compile(
     r"|cache key varies on repeated tracing|SavedModel saved prior to TF 2.5 detected"
     r"|TFMA support for TF 2.0 is currently in beta|tf_record_iterator \(from tensorflow"
 )
+# Warnings whose facts the closing summary states (anomalies, drift): said once, there
+# (verbose mode shows them with their detail lines).
+SUMMARIZED = re.compile(r"\]: Data validation found \d+ anomal")
 
 HEARTBEAT_SECONDS = 60.0
 
@@ -243,7 +246,7 @@ class Console:
             self._print(line)
         elif step is not None:
             self._print(f"[kfp-tf]   {self.running or 'task'}: {step}")
-        elif _EXECUTOR_WARNING.search(plain):
+        elif _EXECUTOR_WARNING.search(plain) and not SUMMARIZED.search(plain):
             self._print(f"[kfp-tf]   {plain.split(']: ', 1)[-1]}")
 
     def finish(self) -> None:
