@@ -1,5 +1,8 @@
 """The notebooks run top to bottom (without cloud credentials) and are committed without outputs."""
+import html
+import json
 import os
+import re
 
 import nbformat
 import pytest
@@ -33,15 +36,63 @@ def outputs_text(cell):
     return "\n".join(parts)
 
 
+def html_outputs(notebook):
+    """Every text/html output of the notebook's code cells, iframes' srcdoc pages unescaped."""
+    found = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            page = output.get("data", {}).get("text/html")
+            if page:
+                found.append(html.unescape(page) if "srcdoc=" in page else page)
+    return found
+
+
+def markdown_outputs(notebook):
+    return [output["data"]["text/markdown"] for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if "text/markdown" in output.get("data", {})]
+
+
 @pytest.mark.slow
-def test_quickstart_runs_locally_and_shows_statistics_anomalies_and_metrics(tmp_path, monkeypatch):
+def test_quickstart_runs_locally_and_shows_the_views_reports_and_confusion_matrix(tmp_path, monkeypatch):
+    from components.common.metadata import load_statistics
+    from components.common.views.formatting import interval, number, with_interval
+
     notebook = execute("quickstart.ipynb", tmp_path, monkeypatch, timeout=600)
     text = "\n".join(outputs_text(c) for c in notebook.cells if c.cell_type == "code")
     assert "Pipeline training SUCCEEDED" in text
-    assert "facets-overview" in text or "facets" in text.lower()  # tfdv.visualize_statistics
     assert "anomalies in the eval split: 0" in text
-    assert "overall" in text and "accuracy" in text  # the TFMA slicing table
-    assert (tmp_path / "quickstart_runs" / "summary.json").exists()
+    summary = json.load(open(tmp_path / "quickstart_runs" / "summary.json"))
+    pages, reports = html_outputs(notebook), markdown_outputs(notebook)
+
+    # The statistics view, in its sandboxed iframe: the train split's flipper length as the run computed it.
+    flipper = next(f.num_stats for f in load_statistics(summary["statistics"], "train").datasets[0].features
+                   if f.path.step[0] == "flipper_length_mm")
+    statistics_view = next(p for p in pages if "<title>Data statistics" in p)
+    assert "sandbox=\"allow-scripts\"" in statistics_view and "<svg" in statistics_view
+    assert f"<td class='num'>{number(flipper.mean)}</td>" in statistics_view
+    assert any(r.startswith("# Data validation report") for r in reports)
+
+    # The evaluation report and view: the accuracy with its interval, from the record.
+    evaluate_dir = os.path.join(summary["run_dir"], "evaluate")
+    output = json.load(open(os.path.join(evaluate_dir, "executor_output.json")))["artifacts"]["evaluation"]
+    record = json.load(open(os.path.join(output["artifacts"][0]["uri"], "evaluation.json")))
+    accuracy = with_interval(record["overall"]["accuracy"], record["intervals"]["accuracy"])
+    assert any(f"| accuracy | {accuracy} |" in r for r in reports)
+    evaluation_view = next(p for p in pages if "<title>Model evaluation" in p)
+    assert f"<td class='num'>{number(record['overall']['accuracy'])}</td>" in evaluation_view
+    assert f"<td class='num'>{interval(record['intervals']['accuracy'])}</td>" in evaluation_view
+    assert "<svg" in evaluation_view  # the calibration plot
+
+    # The confusion matrix as a table with the record's counts, row by row; no ROC for three classes.
+    confusion = next(p for p in pages if "predicted" in p and "<title>" not in p)
+    for name, row in zip(record["classes"], record["confusion_matrix"]):
+        cells = r"\s*".join(f"<td>{int(v)}</td>" for v in row)
+        assert re.search(rf"<th>{name}</th>\s*{cells}", confusion), (name, row)
+    assert "3 classes: ROC curves are drawn for binary labels" in text
+
+    # The slices, the overall slice first.
+    slices = next(p for p in pages if "island=Biscoe" in p and "<title>" not in p)
+    assert slices.index("<th>Overall</th>") < slices.index("<th>island=Biscoe</th>")
 
 
 @pytest.mark.slow
