@@ -3,13 +3,15 @@
 #   make image                 # CPU image, tagged components.image.COMPONENT_IMAGE
 #   make image-gpu             # GPU variant (TensorFlow's CUDA wheels) for training
 #
-# Built without Docker Hub or network: BASE_IMAGE is a Debian 12 root filesystem
-# with Python 3.11 (containers/build_base.sh makes kfp-tf-base:bookworm with
-# debootstrap; any Debian 12 image with python3 and python3-venv does), and the
+# Built without Docker Hub or network: BASE_IMAGE is a Debian root filesystem with
+# the lock's Python (containers/build_base.sh makes it with debootstrap:
+# kfp-tf-base:bookworm, Debian 12 with Python 3.11, for the tfx-1.16 track;
+# kfp-tf-base:trixie, Debian 13 with Python 3.13, for the tfx-1.21 track), and the
 # Python packages come from a wheelhouse the host downloaded with the same lock
-# (containers/build_wheelhouse.sh). One definition for both variants: WHEELHOUSE
-# chooses the CPU set (wheelhouse/cpu, from requirements/runtime.lock) or the GPU
-# set (wheelhouse/gpu, from requirements/gpu.lock).
+# (containers/build_wheelhouse.sh). One definition for every variant and track:
+# WHEELHOUSE chooses the CPU set (wheelhouse/cpu, from requirements/runtime.lock),
+# the GPU set (wheelhouse/gpu, from requirements/gpu.lock) or the tfx-1.21 set
+# (wheelhouse/modern, from requirements/modern.lock; `make image TRACK=tfx-1.21`).
 ARG BASE_IMAGE=kfp-tf-base:bookworm
 
 # --- build: a venv with the locked stack and this package, bytecode compiled ---
