@@ -13,11 +13,13 @@ on both sides of every transfer in ingest:
   writing stage, after every transfer between them; rows dropped on purpose (no
   label) are counted where they are dropped (``WITHOUT_LABEL``).
 
-``check`` raises ``DataLossError`` when parts listed ≠ parts read or rows read ≠
-rows written + rows dropped.
+``check`` raises ``DataLossError`` when parts listed ≠ parts read, and through the
+shared ``components.common.row_guard.check_rows`` when rows read ≠ rows written +
+rows dropped.
 """
 from typing import Dict
 
+from components.common import row_guard as shared_guard
 from components.common.errors import DataLossError
 
 NAMESPACE = "ingest"
@@ -33,9 +35,8 @@ def written(split: str) -> str:
 
 
 def counter(name: str):
-    from apache_beam.metrics import Metrics
-
-    return Metrics.counter(NAMESPACE, name)
+    """The Beam counter ``name`` of ingest's namespace."""
+    return shared_guard.counter(NAMESPACE, name)
 
 
 def counted_parts(parts, listed):
@@ -60,19 +61,10 @@ def check(counts: Dict[str, int], split_counts: Dict[str, int], data_path: str) 
     """Raise DataLossError unless every part listed was read and every row read was
     written or dropped. ``counts``: the values of the counters named here."""
     listed, parts_read = counts.get(PARTS_LISTED, 0), counts.get(PARTS_READ, 0)
-    read, dropped = counts.get(ROWS_READ, 0), counts.get(WITHOUT_LABEL, 0)
-    out = sum(split_counts.values())
-    advice = (
-        "The Beam runner lost data between the stages of ingest; nothing read from this run should be "
-        "used. Run it again; with a multi-worker local runner, use one worker (--direct_num_workers=1)."
-    )
     if listed != parts_read:
         raise DataLossError(
             f"Ingest of {data_path} listed {listed} part(s) of its files to read but finished reading "
-            f"{parts_read}. {advice}"
+            f"{parts_read}. {shared_guard.ADVICE}"
         )
-    if read != out + dropped:
-        raise DataLossError(
-            f"Ingest of {data_path} read {read} rows but wrote {out} ({split_counts}) and dropped {dropped} "
-            f"without a label: {read - out - dropped} row(s) unaccounted for. {advice}"
-        )
+    shared_guard.check_rows("Ingest", f"{data_path} ({split_counts})", counts.get(ROWS_READ, 0),
+                            sum(split_counts.values()), counts.get(WITHOUT_LABEL, 0), "without a label")
