@@ -149,6 +149,25 @@ def test_a_day_whose_predicted_classes_moved_fails_naming_the_prediction_drift(p
     assert "## Predictions against the eval split at blessing" in (tmp_path / "report.md").read_text()
 
 
+def test_schema_anomalies_of_served_features_are_named(pushed, tmp_path):
+    serving, version = pushed
+    rows = read_csv_rows(PENGUINS)
+    today = vertex_rows(version, rows, DAY)
+    for logged in today[::5]:  # a client that started sending an unknown island and a new field
+        body = json.loads(logged["request_payload"][0])
+        for instance in body["instances"]:
+            instance.update(island="Atlantis", colour="blue")
+        logged["request_payload"] = [json.dumps(body)]
+    logs = write_jsonl(tmp_path / "logs.jsonl", vertex_rows(version, rows, DAY - timedelta(days=1)) + today)
+    verdict = _monitor(pushed, tmp_path, logs)
+    island = verdict["features"]["island"]
+    assert island["status"] == "breach"
+    assert any("ENUM_TYPE_UNEXPECTED_STRING_VALUES" in a["kinds"] for a in island["anomalies"])
+    assert all("COMPARATOR" not in a["kinds"] for a in island["anomalies"])  # drift is its own entry
+    assert verdict["features"]["colour"]["anomalies"][0]["kinds"] == "SCHEMA_NEW_COLUMN"
+    assert any(reason.startswith("feature 'colour': SCHEMA_NEW_COLUMN") for reason in verdict["breaches"])
+
+
 def test_a_model_without_a_baseline_is_refused_naming_what_to_pass(penguin_run, tmp_path):
     from components.monitor.runtime import monitor
     from components.push.runtime import push_model

@@ -86,10 +86,12 @@ def _feature_verdicts(anomalies: List[Dict], skew: List[Dict], drift: List[Dict]
         return features.setdefault(name, {"status": "ok", "anomalies": [], "skew": None, "drift": None})
 
     for row in anomalies:
-        if row["kinds"].startswith("COMPARATOR_"):
-            continue  # drift measurements are read from drift_skew_info below
+        # Drift is read from the measurements below; what else TFDV found stays.
+        kinds = [k for k in row["kinds"].split(", ") if not k.startswith("COMPARATOR_")]
+        if not kinds:
+            continue
         item = entry(row["feature"])
-        item["anomalies"].append({k: row[k] for k in ("kinds", "description", "advice")})
+        item["anomalies"].append({"kinds": ", ".join(kinds), "description": row["description"], "advice": row["advice"]})
         item["status"] = "breach"
     for key, rows in (("skew", skew), ("drift", drift)):
         for row in rows:
