@@ -90,4 +90,7 @@ def monitoring(
         retrain_settings=retrain_settings,
         retrain_dry_run=retrain_dry_run,
     ).set_caching_options(False)  # never cached: it publishes and submits
-    monitoring_gate(verdict=monitor_task.outputs["verdict"], fail_on_breach=fail_on_breach).after(alert_task)
+    # Never cached: it decides on this run's verdict (cheap, and never a stale pass).
+    monitoring_gate(verdict=monitor_task.outputs["verdict"], fail_on_breach=fail_on_breach).after(
+        alert_task
+    ).set_caching_options(False)
