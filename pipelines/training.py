@@ -51,6 +51,7 @@ def training(
     drift_threshold: float = 0.1,
     task: str = "auto",
     module_file: str = "",
+    column_roles: Dict[str, str] = {},
     epochs: int = 20,
     batch_size: int = 32,
     learning_rate: float = 0.005,
@@ -93,6 +94,9 @@ def training(
       module_file: Python file (local or gs://) defining preprocessing_fn(inputs) and/or
         build_model(features, task, hyperparameters), replacing the defaults (README,
         "User modules"; examples/user_module.py).
+      column_roles: {column: role} overriding the roles inferred from the statistics
+        (numeric, categorical, date, identifier, text, boolean), e.g.
+        {"order_id": "identifier", "when": "categorical"}; README, "Column roles".
       epochs: Training epochs.
       batch_size: Training batch size.
       learning_rate: Adam learning rate.
@@ -178,6 +182,7 @@ def training(
         task=task,
         module_file=module_file,
         beam_pipeline_args=beam_pipeline_args,
+        column_roles=column_roles,
     ).after(gate_task, settings_task)
     train_task = train(
         transform_graph=transform_task.outputs["transform_graph"],

@@ -1,5 +1,5 @@
 """KFP wrapper of the transform runtime."""
-from typing import List
+from typing import Dict, List
 
 from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Input, Output
@@ -19,6 +19,7 @@ def transform(
     task: str = "auto",
     module_file: str = "",
     beam_pipeline_args: List[str] = [],
+    column_roles: Dict[str, str] = {},
 ):
     """Preprocess with TensorFlow Transform: analyze train, transform train and eval.
 
@@ -28,7 +29,8 @@ def transform(
       statistics: The output of statistics (label type and range).
       anomalies: The output of validate; taking it makes transform wait for the gate.
       transform_graph: Output. A TFTransformOutput folder plus task.json (label, task,
-        classes); metadata the same facts.
+        classes, column roles) and column_roles.json / column_roles.md (each column's
+        role, treatment and why); metadata the same facts.
       transformed_examples: Output. Split-train/ and Split-eval/ TFRecords of the
         transformed features.
       label: The label column.
@@ -39,6 +41,9 @@ def transform(
         values imputed with the mean) and maps strings through vocabularies with an
         out-of-vocabulary bucket. The same file may define build_model for train.
       beam_pipeline_args: Extra Apache Beam flags.
+      column_roles: {column: role} overriding the inferred roles of the default
+        preprocessing (numeric, categorical, date, identifier, text, boolean; README,
+        "Column roles").
 
     Raises:
       ConfigurationError: The task is unknown; the module file is missing, fails to
@@ -59,5 +64,6 @@ def transform(
         task=task,
         module_file=module_file,
         beam_pipeline_args=beam_pipeline_args,
+        column_roles_override=dict(column_roles),
     )
     transform_graph.metadata.update(result)

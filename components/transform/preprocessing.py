@@ -1,7 +1,12 @@
 """The default TensorFlow Transform preprocessing, derived from the schema.
 
-- numeric features: missing values imputed with the mean, then z-scored;
-- string features: vocabulary with one out-of-vocabulary bucket (missing -> "");
+- each feature by its role (``components/transform/roles.py``, which decides them and
+  says what each treatment is): numeric (mean-imputed, z-scored; heavy tails
+  log-scaled or cut into quantile buckets), categorical (vocabulary with one
+  out-of-vocabulary bucket; missing -> ""), date (calendar features,
+  ``components/transform/calendar.py``), text (bag of words), boolean (0/1), and
+  identifier (left out); without roles, numeric columns are numeric and string
+  columns categorical;
 - the label: a class id through a vocabulary (classification, most frequent class
   first; a second vocabulary stores the count of each class) or a float (regression).
 
@@ -10,9 +15,10 @@ Transformed features are named ``<feature>_xf``; the label becomes ``<label>_xf`
 Features with more than one value per row are left out (write a user
 ``preprocessing_fn`` to handle them).
 """
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Mapping, Optional
 
 from components.common import feature_names
+from components.transform import roles as column_roles
 
 TRANSFORMED_SUFFIX = feature_names.TRANSFORMED_SUFFIX
 LABEL_VOCABULARY = "label_vocabulary"
@@ -66,8 +72,85 @@ def _present_values(tensor):
     return tensor.values if isinstance(tensor, tf.SparseTensor) else tensor
 
 
-def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dict]:
-    """The default preprocessing_fn for a schema, a label and a task."""
+def _numeric(raw, name: str, heavy_tail: str):
+    """Mean-imputed and z-scored; ``heavy_tail``: "" (none), "log" or "quantiles"."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    values = tf.cast(raw, tf.float32)
+    if heavy_tail == "log":
+        values = tf.math.log1p(tf.maximum(values, 0.0)) if not isinstance(values, tf.SparseTensor) else tf.SparseTensor(
+            values.indices, tf.math.log1p(tf.maximum(values.values, 0.0)), values.dense_shape)
+    present = _present_values(values)
+    finite = tf.boolean_mask(present, tf.math.is_finite(present))
+    mean = tft.mean(finite, name=f"mean_{scope_name(name)}")
+    dense = _to_dense(values, float("nan"))
+    imputed = tf.where(tf.math.is_finite(dense), dense, mean)
+    if heavy_tail == "quantiles":
+        return tft.bucketize(imputed, column_roles.QUANTILE_BUCKETS, name=f"quantiles_{scope_name(name)}")
+    return tft.scale_to_z_score(imputed, name=f"z_score_{scope_name(name)}")
+
+
+def _as_text(raw):
+    import tensorflow as tf
+
+    return _to_dense(raw if raw.dtype == tf.string else tf.strings.as_string(raw), "")
+
+
+def _categorical(raw, name: str):
+    import tensorflow_transform as tft
+
+    return tft.compute_and_apply_vocabulary(
+        _as_text(raw),
+        top_k=column_roles.MAX_VOCABULARY,
+        num_oov_buckets=NUM_OOV_BUCKETS,
+        vocab_filename=vocabulary_name(name),
+        name=f"vocabulary_{scope_name(name)}",
+    )
+
+
+def _boolean(raw):
+    import tensorflow as tf
+
+    if raw.dtype == tf.string:
+        words = "|".join(column_roles.TRUE_WORDS)
+        return tf.cast(tf.strings.regex_full_match(tf.strings.lower(tf.strings.strip(_to_dense(raw, ""))), words), tf.float32)
+    dense = _to_dense(tf.cast(raw, tf.float32), 0.0)
+    return tf.cast(tf.math.is_finite(dense) & tf.not_equal(dense, 0.0), tf.float32)
+
+
+def _bag_of_words(raw, name: str):
+    """[batch, TEXT_VOCABULARY + 1] log(1 + count) of each frequent token (+ out of vocabulary)."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    text = tf.strings.regex_replace(tf.strings.lower(_to_dense(raw, "")), r"[^\w\s]", " ")
+    tokens = tf.strings.split(text).to_sparse()
+    ids = tft.compute_and_apply_vocabulary(
+        tokens, top_k=column_roles.TEXT_VOCABULARY, num_oov_buckets=1,
+        vocab_filename=f"tokens_{scope_name(name)}", name=f"tokens_{scope_name(name)}",
+    )
+    depth = column_roles.TEXT_VOCABULARY + 1
+    counts = tf.math.unsorted_segment_sum(
+        tf.one_hot(ids.values, depth, dtype=tf.float32), ids.indices[:, 0], num_segments=tf.shape(text)[0]
+    )
+    return tf.math.log1p(counts)
+
+
+def heavy_tail_kind(record: Mapping[str, str]) -> str:
+    """"log", "quantiles" or "" for a numeric column's roles record (from its treatment)."""
+    if record["role"] != column_roles.NUMERIC or "heavy tail" not in record["treatment"]:
+        return ""
+    return "log" if record["treatment"].startswith("log1p") else "quantiles"
+
+
+def make_preprocessing_fn(
+    schema, label: str, task: str, roles: Optional[List[Mapping[str, str]]] = None
+) -> Callable[[Dict], Dict]:
+    """The default preprocessing_fn for a schema, a label and a task.
+
+    ``roles``: the records of ``roles.infer_roles`` (each feature's role and
+    treatment); None: numeric columns numeric, string columns categorical."""
     import tensorflow as tf
     import tensorflow_transform as tft
     from tensorflow_metadata.proto.v0 import schema_pb2
@@ -75,6 +158,12 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
     types = {f.name: f.type for f in schema.feature}
     features = univalent_features(schema)
     feature_names.safe_names(features)  # two columns with one safe name: a clear error now
+    records = {r["column"]: r for r in roles or []}
+
+    def role_of(name):
+        if name in records:
+            return records[name]["role"], heavy_tail_kind(records[name])
+        return (column_roles.CATEGORICAL if types[name] == schema_pb2.BYTES else column_roles.NUMERIC), ""
 
     def preprocessing_fn(inputs):
         outputs = {}
@@ -84,7 +173,7 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
             raw = inputs[name]
             if name == label:
                 if task == "classification":
-                    as_text = _to_dense(raw if raw.dtype == tf.string else tf.strings.as_string(raw), "")
+                    as_text = _as_text(raw)
                     outputs[transformed_name(name)] = tft.compute_and_apply_vocabulary(
                         as_text, vocab_filename=LABEL_VOCABULARY, name="label_vocabulary"
                     )
@@ -92,21 +181,22 @@ def make_preprocessing_fn(schema, label: str, task: str) -> Callable[[Dict], Dic
                     tft.vocabulary(as_text, vocab_filename=LABEL_FREQUENCIES, store_frequency=True, name="label_frequencies")
                 else:
                     outputs[transformed_name(name)] = _to_dense(tf.cast(raw, tf.float32), 0.0)
-            elif types[name] == schema_pb2.BYTES:
-                outputs[transformed_name(name)] = tft.compute_and_apply_vocabulary(
-                    _to_dense(raw, ""),
-                    num_oov_buckets=NUM_OOV_BUCKETS,
-                    vocab_filename=vocabulary_name(name),
-                    name=f"vocabulary_{scope_name(name)}",
-                )
+                continue
+            role, tail = role_of(name)
+            if role == column_roles.IDENTIFIER:
+                continue
+            if role == column_roles.CATEGORICAL:
+                outputs[transformed_name(name)] = _categorical(raw, name)
+            elif role == column_roles.DATE:
+                from components.transform.calendar import calendar_features
+
+                outputs[transformed_name(name)] = calendar_features(_to_dense(raw, ""), scope_name(name))
+            elif role == column_roles.TEXT:
+                outputs[transformed_name(name)] = _bag_of_words(raw, name)
+            elif role == column_roles.BOOLEAN:
+                outputs[transformed_name(name)] = _boolean(raw)
             else:
-                values = tf.cast(raw, tf.float32)
-                present = _present_values(values)
-                finite = tf.boolean_mask(present, tf.math.is_finite(present))
-                mean = tft.mean(finite, name=f"mean_{scope_name(name)}")
-                dense = _to_dense(values, float("nan"))
-                imputed = tf.where(tf.math.is_finite(dense), dense, mean)
-                outputs[transformed_name(name)] = tft.scale_to_z_score(imputed, name=f"z_score_{scope_name(name)}")
+                outputs[transformed_name(name)] = _numeric(raw, name, tail)
         return outputs
 
     return preprocessing_fn

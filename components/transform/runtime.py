@@ -13,7 +13,7 @@ from components.common import feature_names, layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.task import CLASSIFICATION, infer_task, label_statistics, write_task_info
-from components.transform import preprocessing
+from components.transform import preprocessing, roles as column_roles
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def transform(
     task: str = "auto",
     module_file: str = "",
     beam_pipeline_args: Optional[Sequence[str]] = None,
+    column_roles_override: Optional[Dict[str, str]] = None,
 ) -> Dict[str, object]:
     """Analyze the train split, transform both splits, and save the transform graph.
 
@@ -74,6 +75,9 @@ def transform(
       module_file: optional user module (``components/common/user_module.py``); its
         ``preprocessing_fn(inputs)``, when defined, replaces the default and must
         output the label as ``<label>_xf`` (a class id for classification).
+      column_roles_override: {column: role} replacing inferred roles
+        (``components/transform/roles.py``); the roles, inferred and overridden,
+        are written as ``column_roles.json`` / ``column_roles.md`` beside the graph.
 
     Returns:
       The task facts (also written to ``task.json``).
@@ -96,8 +100,18 @@ def transform(
     if module_file:
         type_specs = _tfxio(layout.examples_pattern(examples_uri, layout.TRAIN), schema).TensorAdapter().OriginalTypeSpecs()
         preprocessing_fn = user_preprocessing_fn(module_file, type_specs)
+    records = None
     if preprocessing_fn is None:
-        preprocessing_fn = preprocessing.make_preprocessing_fn(schema, label, task)
+        records = column_roles.infer_roles(
+            schema, statistics, label, preprocessing.univalent_features(schema), column_roles_override,
+            total_rows=_total_rows(statistics_uri),
+        )
+        preprocessing_fn = preprocessing.make_preprocessing_fn(schema, label, task, records)
+    elif column_roles_override:
+        raise ConfigurationError(
+            f"column_roles is set, but the module file {module_file!r} defines its own preprocessing_fn, "
+            "which decides every column's treatment: drop column_roles or the module's preprocessing_fn."
+        )
     label_key = preprocessing.transformed_name(label)
 
     temp_dir = tempfile.mkdtemp(prefix="tft-")
@@ -181,9 +195,20 @@ def transform(
         numeric = label_statistics(statistics, label).num_stats
         info["label_mean"] = float(numeric.mean)
         info["label_std"] = float(numeric.std_dev) or 1.0
+    if records is not None:
+        column_roles.write_roles(transform_graph_uri, records)
+        info["column_roles"] = records
+        info["column_notes"] = column_roles.excluded_notes(records)
     write_task_info(transform_graph_uri, info)
     logger.info("Transform done: task %s, label %s, features %s", task, label, info["features"])
     return info
+
+
+def _total_rows(statistics_uri: str) -> int:
+    """Rows of the train and eval splits together (from their statistics)."""
+    from components.common.metadata import load_statistics
+
+    return sum(int(load_statistics(statistics_uri, split).datasets[0].num_examples) for split in (layout.TRAIN, layout.EVAL))
 
 
 def positive_class(classes: Sequence[str]) -> str:

@@ -91,6 +91,8 @@ def build_summary(
         "delimiter": examples.get("delimiter"),
         "ingest_warnings": examples.get("warnings") or [],
         "serving_inputs": transform_graph.get("serving_inputs") or {},
+        "column_roles": transform_graph.get("column_roles"),
+        "column_notes": transform_graph.get("column_notes") or [],
         "anomalies": anomalies.get("anomalies") if anomalies else None,
         "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
         "drift": anomalies.get("drift") if anomalies else None,
@@ -144,6 +146,15 @@ def write_summary(path: str, summary: Dict) -> None:
     os.replace(partial, path)
 
 
+def column_roles_line(records: List[Dict]) -> str:
+    """``numeric: a, b; date: when; identifier: id (override)`` from the transform's roles records."""
+    by_role: Dict[str, List[str]] = {}
+    for record in records:
+        overridden = " (override)" if record.get("source") == "override" else ""
+        by_role.setdefault(record["role"], []).append(f"{record['column']}{overridden}")
+    return "; ".join(f"{role}: {', '.join(columns)}" for role, columns in by_role.items())
+
+
 def human_summary(summary: Dict) -> str:
     """A few lines for the console."""
     lines = [f"Pipeline {summary['pipeline']} {summary['status'].upper()} in {summary['seconds']:.0f} s"]
@@ -167,6 +178,10 @@ def human_summary(summary: Dict) -> str:
         lines.append("  serving_default inputs renamed (README, \"Column names\"): " + ", ".join(
             f"{column!r} -> {name!r}" for column, name in summary["serving_inputs"].items()
         ))
+    if summary.get("column_roles"):
+        lines.append("  column roles (column_roles.md in the transform graph): " + column_roles_line(summary["column_roles"]))
+    for note in summary.get("column_notes") or []:
+        lines.append(f"    {note}")
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
     drifted = [d for d in summary.get("drift") or [] if d["drifted"]]

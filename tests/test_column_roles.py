@@ -1,0 +1,153 @@
+"""Column roles: inferred from the statistics, recorded beside the transform graph,
+overridable, and applied inside the transform graph (dates parsed by TF ops).
+
+The synthetic data set: the label depends only on the month and the day of the week
+of a date column; an integer row id and a string reference identify the rows.
+"""
+import datetime
+import json
+import os
+import random
+
+import pytest
+
+from conftest import PENGUINS, run_chain, serialized_examples, write_csv
+
+ROWS = 1200
+
+
+def calendar_label(day: datetime.date) -> str:
+    if day.weekday() >= 5:
+        return "weekend"
+    return "summer" if day.month in (6, 7, 8) else "other"
+
+
+def write_calendar_data(path):
+    """ROWS rows: id (a row number), ref (a string id), when (an ISO date), noise, label."""
+    generator = random.Random(7)
+    start = datetime.date(2019, 1, 1)
+    rows = []
+    for index in range(ROWS):
+        day = start + datetime.timedelta(days=generator.randrange(4 * 365))
+        rows.append([index + 1, f"R-{generator.randrange(10**9):09d}", day.isoformat(),
+                     f"{generator.gauss(0, 1):.3f}", calendar_label(day)])
+    return write_csv(path, ["id", "ref", "when", "noise", "label"], rows)
+
+
+@pytest.fixture(scope="module")
+def calendar_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("calendar")
+    return run_chain(root, write_calendar_data(root / "calendar.csv"), "label", epochs=30, until="train")
+
+
+def _roles(run):
+    with open(os.path.join(run.transform_graph, "column_roles.json")) as handle:
+        return {r["column"]: r for r in json.load(handle)}
+
+
+def test_days_from_civil_and_day_of_week_match_python():
+    import tensorflow as tf
+
+    from components.transform.calendar import days_from_civil, parse_iso
+
+    dates = ["1970-01-01", "2000-02-29", "2024-12-31T23:30:00", "1899-03-01 06:15", "2021-13-01", "", "soon"]
+    parsed, year, month, day, hour = parse_iso(tf.constant(dates))
+    days = days_from_civil(year, month, day).numpy()
+    assert parsed.numpy().tolist() == [True, True, True, True, False, False, False]
+    for text, value, when in zip(dates[:4], days[:4], hour.numpy()[:4]):
+        python = datetime.datetime.fromisoformat(text)
+        assert value == (python.date() - datetime.date(1970, 1, 1)).days
+        assert when == pytest.approx(python.hour + python.minute / 60)
+
+
+def test_penguin_roles_are_numeric_and_categorical(penguin_run):
+    roles = _roles(penguin_run)
+    assert {c: r["role"] for c, r in roles.items()} == {
+        "island": "categorical", "sex": "categorical", "bill_length_mm": "numeric", "bill_depth_mm": "numeric",
+        "flipper_length_mm": "numeric", "body_mass_g": "numeric", "year": "numeric",
+    }
+    assert all(r["source"] == "inferred" and r["reason"] for r in roles.values())
+    assert all(r["treatment"] == "mean-imputed, z-scored" for r in roles.values() if r["role"] == "numeric")
+    assert penguin_run.transform_result["column_notes"] == []
+
+
+def test_date_helps_and_identifiers_are_excluded_with_a_note(calendar_run):
+    roles = _roles(calendar_run)
+    assert {c: r["role"] for c, r in roles.items()} == {
+        "id": "identifier", "ref": "identifier", "when": "date", "noise": "numeric"
+    }
+    notes = calendar_run.transform_result["column_notes"]
+    assert any("'id' excluded as an identifier" in note for note in notes)
+    assert any("'ref' excluded as an identifier" in note for note in notes)
+    report = open(os.path.join(calendar_run.transform_graph, "column_roles.md")).read()
+    assert "| when | date | inferred |" in report and "'id' excluded as an identifier" in report
+    features = calendar_run.transform_result["features"]
+    assert "when_xf" in features and "id_xf" not in features and "ref_xf" not in features
+    counts = calendar_run.transform_result["class_counts"]
+    majority = max(counts.values()) / sum(counts.values())
+    accuracy = calendar_run.train_result["val_accuracy"]
+    print(f"calendar features: eval accuracy {accuracy:.3f}, majority share {majority:.3f}")
+    assert accuracy >= majority + 0.2
+
+
+def test_serving_parses_the_raw_date_string(calendar_run):
+    """The exported model takes the raw columns (the date as written) and answers by the calendar."""
+    import tensorflow as tf
+
+    model = tf.saved_model.load(calendar_run.model)
+    days = [datetime.date(2023, 7, 4), datetime.date(2023, 7, 8), datetime.date(2023, 11, 14), datetime.date(2023, 11, 19)]
+    rows = [{"id": "5000", "ref": "R-1", "when": d.isoformat(), "noise": "0.1"} for d in days]
+    outputs = model.signatures["serving_examples"](examples=tf.constant(serialized_examples(rows)))
+    predicted = [c.decode() for c in outputs["classes"].numpy()]
+    assert predicted == [calendar_label(d) for d in days]
+
+
+def test_overrides_change_the_recorded_roles(tmp_path):
+    run = run_chain(tmp_path, write_calendar_data(tmp_path / "calendar.csv"), "label", until="validate")
+    from components.transform.runtime import transform
+
+    result = transform(run.examples, run.schema, run.statistics, run.transform_graph, run.transformed_examples,
+                       "label", column_roles_override={"when": "categorical", "id": "categorical"})
+    roles = _roles(run)
+    assert roles["when"]["role"] == "categorical" and roles["when"]["source"] == "override"
+    assert "inferred: date" in roles["when"]["reason"]
+    assert roles["id"]["role"] == "categorical" and "inferred: identifier" in roles["id"]["reason"]
+    assert roles["ref"]["role"] == "identifier" and roles["ref"]["source"] == "inferred"
+    assert {"when_xf", "id_xf"} <= set(result["features"])
+    assert not any("'id'" in note for note in result["column_notes"])
+
+
+def test_bad_overrides_are_refused_by_name(tmp_path):
+    from components.common.errors import ConfigurationError
+    from components.common.metadata import load_schema, load_statistics
+    from components.common import layout
+    from components.transform.roles import infer_roles
+
+    run = run_chain(tmp_path, PENGUINS, "species", until="validate")
+    schema = load_schema(layout.schema_path(run.schema))
+    statistics = load_statistics(run.statistics, layout.TRAIN)
+    columns = [f.name for f in schema.feature]
+    with pytest.raises(ConfigurationError, match="'islands', not a feature column"):
+        infer_roles(schema, statistics, "species", columns, {"islands": "categorical"})
+    with pytest.raises(ConfigurationError, match="unknown role 'date-time'"):
+        infer_roles(schema, statistics, "species", columns, {"island": "date-time"})
+    with pytest.raises(ConfigurationError, match="needs a string column"):
+        infer_roles(schema, statistics, "species", columns, {"body_mass_g": "date"})
+    with pytest.raises(ConfigurationError, match="is the label"):
+        infer_roles(schema, statistics, "species", columns, {"species": "categorical"})
+    records = infer_roles(schema, statistics, "species", columns, {"year": "categorical", "sex": "boolean"})
+    assert {r["column"]: r["role"] for r in records}["year"] == "categorical"
+
+
+def test_the_closing_summary_shows_roles_and_notes():
+    from pipelines.local.summary import human_summary
+
+    records = [
+        {"column": "id", "role": "identifier", "source": "inferred"},
+        {"column": "when", "role": "categorical", "source": "override"},
+        {"column": "noise", "role": "numeric", "source": "inferred"},
+    ]
+    text = human_summary({"pipeline": "training", "status": "failed", "seconds": 1.0, "column_roles": records,
+                          "column_notes": ["'id' excluded as an identifier (1200 distinct values in 1200 rows)"]})
+    assert "column roles (column_roles.md in the transform graph): identifier: id; categorical: when (override); numeric: noise" in text
+    assert "    'id' excluded as an identifier (1200 distinct values in 1200 rows)" in text
