@@ -3,8 +3,9 @@
 The training DAG is not copied: ``training``'s own function lays its tasks out in
 this pipeline (calling a ``@dsl.pipeline``'s ``pipeline_func`` inside another
 pipeline adds its tasks inline), then ``vertex_push`` takes the train task's
-model and the evaluate and infra-validate tasks' blessings. A nested sub-pipeline would hide those
-two outputs unless ``training`` returned them, and it stays unchanged for the
+model, the evaluate and infra-validate tasks' blessings and the push task's
+version (a blessed model is registered from it: it carries the monitoring
+baseline). A nested sub-pipeline would hide those outputs unless ``training`` returned them, and it stays unchanged for the
 local runner. The parameters are ``training``'s, followed by the Model Registry
 ones (``VERTEX_PARAMETERS``), so a parameter added to ``training`` appears here
 too.
@@ -91,6 +92,7 @@ def _vertex_training(*arguments):
         traffic_percentage=values["traffic_percentage"],
         machine_type=values["machine_type"],
         encryption_key=values["encryption_key"],
+        pushed_model=tasks["push"].outputs["pushed_model"],
     ).set_caching_options(False)  # never cached: it changes the Model Registry
 
 

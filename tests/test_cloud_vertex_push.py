@@ -6,7 +6,7 @@ import yaml
 from google.auth.credentials import AnonymousCredentials
 
 from components.common.errors import ConfigurationError
-from components.vertex_push.runtime import gcs_artifact_uri, push_to_vertex
+from components.vertex_push.runtime import gcs_artifact_uri, model_to_register, push_to_vertex
 from conftest import REPO_ROOT
 from fakes.fixtures import fake_vertex  # noqa: F401 (fixture)
 
@@ -118,6 +118,18 @@ def test_compiled_outputs_are_typed_for_vertex_lineage():
     assert push_task["inputs"]["artifacts"]["model"]["taskOutputArtifact"] == {"outputArtifactKey": "model", "producerTask": "train"}
     assert push_task["inputs"]["artifacts"]["blessing"]["taskOutputArtifact"]["producerTask"] == "evaluate"
     assert push_task["inputs"]["artifacts"]["infra_blessing"]["taskOutputArtifact"]["producerTask"] == "infra-validate"
+    assert push_task["inputs"]["artifacts"]["pushed_model"]["taskOutputArtifact"] == {"outputArtifactKey": "pushed_model", "producerTask": "push"}
+
+
+def test_a_blessed_model_is_registered_from_its_pushed_version_which_carries_the_monitoring_baseline(fake_vertex):
+    train_model = "gs://pipeline-bucket/root/train/model"
+    pushed = {"pushed": True, "pushed_destination": "gs://models-bucket/penguins/1764612345", "pushed_version": 1764612345}
+    assert model_to_register(train_model, True, pushed) == "gs://models-bucket/penguins/1764612345"
+    assert model_to_register(train_model, True, None) == train_model  # the component alone, no push task
+    assert model_to_register(train_model, False, {"pushed": False, "pushed_destination": ""}) == train_model
+    push(fake_vertex, model_to_register(train_model, True, pushed), blessed=True)
+    [request] = uploads(fake_vertex)
+    assert request["model"]["artifactUri"] == "gs://models-bucket/penguins/1764612345"
 
 
 def test_the_component_runs_under_kfp_local_and_refuses_a_local_model(tmp_path, capfd):
@@ -140,8 +152,10 @@ def test_the_component_runs_under_kfp_local_and_refuses_a_local_model(tmp_path, 
         imported_model = dsl.importer(artifact_uri=str(model), artifact_class=Model)
         imported_blessing = dsl.importer(artifact_uri=str(blessing), artifact_class=Artifact)
         imported_infra = dsl.importer(artifact_uri=str(infra_blessing), artifact_class=Artifact)
+        # pushed_model is optional, but kfp.local (2.13) cannot leave an input artifact out.
+        imported_push = dsl.importer(artifact_uri=str(model), artifact_class=Model, metadata={"pushed": False})
         vertex_push(model=imported_model.output, blessing=imported_blessing.output,
-                    infra_blessing=imported_infra.output, project="my-project",
+                    infra_blessing=imported_infra.output, pushed_model=imported_push.output, project="my-project",
                     location="us-central1", model_display_name="penguins")
 
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(tmp_path / "root"), raise_on_error=True)

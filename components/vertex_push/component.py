@@ -29,6 +29,7 @@ def vertex_push(
     min_replica_count: int = 1,
     max_replica_count: int = 1,
     encryption_key: str = "",
+    pushed_model: Input[Model] = None,
 ) -> str:
     """Register the model in the Vertex AI Model Registry; default version (and deployed) only if blessed.
 
@@ -65,6 +66,10 @@ def vertex_push(
       min_replica_count: Minimum replicas of the deployment.
       max_replica_count: Maximum replicas of the deployment.
       encryption_key: Cloud KMS key (CMEK) for the model and a new endpoint.
+      pushed_model: Optional. The push task's pushed_model of the same run: a blessed
+        model it published is registered from that version folder (which carries the
+        evaluation record and the monitoring baseline in assets.extra/) instead of
+        the train task's folder.
 
     Returns:
       The new version's resource name (<model>@<version>), or "" if nothing was uploaded.
@@ -75,13 +80,14 @@ def vertex_push(
     """
     from components.common.blessing import push_decision
     from components.vertex_push.artifacts import VERTEX_API
-    from components.vertex_push.runtime import push_to_vertex
+    from components.vertex_push.runtime import model_to_register, push_to_vertex
 
     blessed, blocked_by = push_decision(blessing.path, infra_blessing.path)
     if blocked_by:
         print("Not the champion: " + "; ".join(blocked_by))
+    registered = model_to_register(model.uri, blessed, dict(pushed_model.metadata) if pushed_model else None)
     result = push_to_vertex(
-        model.uri, blessed, project=project, location=location, model_display_name=model_display_name,
+        registered, blessed, project=project, location=location, model_display_name=model_display_name,
         parent_model=parent_model, version_aliases=version_aliases, champion_alias=champion_alias, labels=labels,
         serving_container_image_uri=serving_container_image_uri, endpoint_display_name=endpoint_display_name,
         traffic_percentage=traffic_percentage, machine_type=machine_type, min_replica_count=min_replica_count,

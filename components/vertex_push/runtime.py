@@ -86,6 +86,21 @@ def find_or_create_endpoint(aiplatform, display_name: str, labels: Dict[str, str
                                       encryption_spec_key_name=encryption_key or None)
 
 
+def model_to_register(train_model_uri: str, blessed: bool, pushed: Optional[Dict[str, object]] = None) -> str:
+    """The folder a new Model Registry version is imported from.
+
+    ``pushed`` is the push task's ``pushed_model`` metadata of the same run (None when
+    the component runs alone). A blessed model that push published into the serving
+    folder is registered from that version folder: it holds the SavedModel and
+    ``assets.extra/`` (the evaluation record, and the schema and training statistics
+    ``monitor`` checks traffic against), so a Vertex model's artifact URI carries its
+    monitoring baseline. Otherwise (not blessed, or no push) the train task's SavedModel.
+    """
+    if blessed and pushed and pushed.get("pushed") and pushed.get("pushed_destination"):
+        return str(pushed["pushed_destination"])
+    return train_model_uri
+
+
 def push_to_vertex(
     model_uri: str,
     blessed: bool,
