@@ -151,3 +151,41 @@ def test_the_closing_summary_shows_roles_and_notes():
                           "column_notes": ["'id' excluded as an identifier (1200 distinct values in 1200 rows)"]})
     assert "column roles (column_roles.md in the transform graph): identifier: id; categorical: when (override); numeric: noise" in text
     assert "    'id' excluded as an identifier (1200 distinct values in 1200 rows)" in text
+
+
+def write_mixed_data(path):
+    """Text reviews (the label is whether one says "good"), a yes/no flag, a log-normal
+    amount and a Cauchy-tailed change."""
+    generator = random.Random(11)
+    filler = "the a service was delivery order staff price food room quick slow again".split()
+    rows = []
+    for _ in range(800):
+        good = generator.random() < 0.4
+        words = generator.sample(filler, 6) + (["good"] if good else ["bad"])
+        generator.shuffle(words)
+        rows.append([" ".join(words) + f" #{generator.randrange(10**6)}", generator.choice(["yes", "no"]),
+                     f"{generator.lognormvariate(0, 1.5):.4f}", f"{generator.gauss(0, 1) / max(1e-3, generator.gauss(0, 1)):.4f}",
+                     "happy" if good else "unhappy"])
+    return write_csv(path, ["review", "flag", "amount", "change", "label"], rows)
+
+
+def test_text_boolean_and_heavy_tails(tmp_path):
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    from components.transform.roles import TEXT_VOCABULARY
+
+    run = run_chain(tmp_path, write_mixed_data(tmp_path / "mixed.csv"), "label", epochs=10, until="train")
+    roles = _roles(run)
+    assert {c: r["role"] for c, r in roles.items()} == {
+        "review": "text", "flag": "boolean", "amount": "numeric", "change": "numeric"
+    }
+    assert roles["amount"]["treatment"].startswith("log1p")
+    assert roles["change"]["treatment"].startswith("10 quantile buckets")
+    spec = tft.TFTransformOutput(run.transform_graph).transformed_feature_spec()
+    assert spec["review_xf"].shape == [TEXT_VOCABULARY + 1] and spec["flag_xf"].dtype == tf.float32
+    assert spec["change_xf"].dtype == tf.int64
+    counts = run.transform_result["class_counts"]
+    majority = max(counts.values()) / sum(counts.values())
+    print(f"bag of words: eval accuracy {run.train_result['val_accuracy']:.3f}, majority share {majority:.3f}")
+    assert run.train_result["val_accuracy"] >= majority + 0.2
