@@ -71,7 +71,7 @@ test: setup ## run the whole test suite (unit, compile drift, end-to-end)
 
 .PHONY: test-fast
 test-fast: setup ## run the tests not marked slow
-	$(BIN)/python -m pytest -m "not slow and not containers" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not containers and not engine" $(PYTEST_ARGS)
 
 SCALE_ARGS ?=
 
@@ -100,6 +100,29 @@ lock: | $(BIN)/uv ## re-resolve both tracks: requirements/runtime.in -> runtime.
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements/runtime.in -o requirements/runtime.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.13 --python-platform x86_64-manylinux_2_39 \
 		requirements/modern.in -o requirements/modern.lock
+
+# --- engine: the Beam steps on a Flink session cluster on loopback (README, "Running on Flink/Spark") ---
+# engine/lib: Beam's Flink runner and Flink 1.19 from Maven Central (engine/pom.xml, ~150 MB
+# once); engine/cluster.py starts a JobManager, two TaskManagers, Beam's job server and a
+# Python SDK worker pool as separate processes on 127.0.0.1 (ids and logs in engine/run/).
+ENGINE_STAMP := engine/lib/.complete
+
+$(ENGINE_STAMP): engine/pom.xml
+	cd engine && mvn -B -q dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime
+	@touch $(ENGINE_STAMP)
+
+.PHONY: engine
+engine: setup $(ENGINE_STAMP) ## start the local Flink cluster + Beam job server (make engine-stop stops it)
+	$(BIN)/python engine/cluster.py start
+
+.PHONY: engine-stop
+engine-stop: ## stop the processes `make engine` started
+	$(BIN)/python engine/cluster.py stop
+
+.PHONY: test-engine
+test-engine: engine ## run ingest/statistics/transform/evaluate/predict on Flink and compare with the local runner
+	$(BIN)/python -m pytest -m engine tests/engine $(PYTEST_ARGS); status=$$?; \
+		$(BIN)/python engine/cluster.py stop; exit $$status
 
 # --- containers: the component image, built without Docker Hub (see README, "Containers") ---
 # IMAGE defaults to components.image.COMPONENT_IMAGE (its tag is the package version).
@@ -141,13 +164,27 @@ $(WHEELHOUSE)/.complete: $(LOCK) containers/build-tools.txt | base-image
 wheelhouse/gpu/.complete: $(GPU_LOCK) containers/build-tools.txt
 	PYTHON=$(PYTHON) containers/build_wheelhouse.sh $(GPU_LOCK) wheelhouse/gpu
 
+# Beam's boot program (the SDK harness entrypoint), built from Beam's Go module, static, into
+# the build context. v2.73.0: proxy.golang.org refuses github.com/apache/beam/sdks/v2@v2.72.0
+# (403 "This module version is not available"); boot only launches the installed SDK's worker.
+BEAM_BOOT_VERSION := v2.73.0
+BEAM_BOOT := wheelhouse/beam-boot/boot
+
+$(BEAM_BOOT):
+	mkdir -p $(@D)
+	GOBIN=$(abspath $(@D)) CGO_ENABLED=0 go install -trimpath github.com/apache/beam/sdks/v2/python/container@$(BEAM_BOOT_VERSION)
+	mv $(@D)/container $@
+
+.PHONY: beam-boot
+beam-boot: $(BEAM_BOOT) ## build Beam's SDK harness boot program (Go module proxy) for the image
+
 .PHONY: image
-image: base-image $(WHEELHOUSE)/.complete ## build the component image of TRACK (IMAGE=uri to tag it otherwise)
+image: base-image $(WHEELHOUSE)/.complete $(BEAM_BOOT) ## build the component image of TRACK (IMAGE=uri to tag it otherwise)
 	containers/build_image.sh $(IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
 		--build-arg VARIANT=cpu --build-arg WHEELHOUSE=$(WHEELHOUSE)
 
 .PHONY: image-gpu
-image-gpu: base-image wheelhouse/gpu/.complete ## build the GPU variant for training (GPU_IMAGE=uri)
+image-gpu: base-image wheelhouse/gpu/.complete $(BEAM_BOOT) ## build the GPU variant for training (GPU_IMAGE=uri)
 	containers/build_image.sh $(GPU_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg VERSION=$(VERSION) \
 		--build-arg VARIANT=gpu --build-arg WHEELHOUSE=wheelhouse/gpu
 
@@ -165,7 +202,7 @@ test-containers: setup ## build the image, then run the training pipeline in con
 # what the image has not (chromium, the GCS emulator, pyenv's Pythons, a Docker daemon),
 # the compile-drift check (compiled/ is the tfx-1.16 track's) and the other slow runs.
 MODERN_IMAGE = $(shell $(PYTHON) -c "from components.image import image_for_track; print(image_for_track('tfx-1.21'))")
-MODERN_UNIT = -m "not slow and not containers" --ignore=tests/cloud_storage --ignore=tests/containers \
+MODERN_UNIT = -m "not slow and not containers and not engine" --ignore=tests/cloud_storage --ignore=tests/containers \
 	--ignore=tests/test_wheel_install.py --ignore=tests/test_views_browser.py \
 	--deselect tests/test_compile_and_authoring.py::test_compiled_files_match_the_source
 MODERN_END_TO_END = -m slow tests/test_pipeline_end_to_end.py tests/test_batch_prediction.py tests/test_local_cache.py

@@ -24,6 +24,7 @@ refuses more than one worker until the fix is checked again
 (``benchmarks/beam_race.py`` and tests/test_beam_multiworker.py show how).
 """
 import logging
+import os
 from typing import List, Optional, Sequence
 
 from components.common.errors import ConfigurationError
@@ -31,6 +32,11 @@ from components.common.errors import ConfigurationError
 logger = logging.getLogger(__name__)
 
 VERIFIED_BEAM = "2.72.0"  # the Beam version the race and its fix were verified on
+
+# The component image's own URI, baked into it at build time (Dockerfile, SDK_CONTAINER_IMAGE):
+# workers of a non-local runner run that image, so they have this package and its TFDV/TFT/TFMA.
+IMAGE_ENV = "KFP_TF_SDK_CONTAINER_IMAGE"
+LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner")
 
 
 def worker_count(args: Sequence[str]) -> int:
@@ -64,6 +70,48 @@ def apply_multiworker_fix(beam_version: str) -> None:
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
 
 
+def _flag_values(args: Sequence[str], name: str) -> List[str]:
+    """The values given to ``--name`` in ``args`` (``--name=v`` or ``--name v``)."""
+    values = []
+    for index, arg in enumerate(args):
+        if arg.startswith(name + "="):
+            values.append(arg.split("=", 1)[1])
+        elif arg == name and index + 1 < len(args):
+            values.append(args[index + 1])
+    return values
+
+
+def default_sdk_container_image(args: Sequence[str], environ=None) -> List[str]:
+    """``args`` plus ``--sdk_container_image=<the image this runs in>`` for a non-local runner.
+
+    Added only when the runner would start SDK containers (Dataflow, or a portable runner
+    whose environment is DOCKER, Beam's default) and ``args`` name no image (no
+    ``--sdk_container_image``, ``--worker_harness_container_image`` or
+    ``--environment_config``). The image is the ``KFP_TF_SDK_CONTAINER_IMAGE`` the component
+    image carries, read now (at run time). Outside the image (no such variable) ``args`` are
+    returned unchanged and a warning says the workers get Beam's default image, which lacks
+    TFDV, TFT, TFMA and this package.
+    """
+    environ = os.environ if environ is None else environ
+    runners = _flag_values(args, "--runner")
+    if not runners or runners[-1] in LOCAL_RUNNERS:
+        return list(args)
+    named = any(_flag_values(args, flag) for flag in (
+        "--sdk_container_image", "--worker_harness_container_image", "--environment_config"))
+    environment = (_flag_values(args, "--environment_type") or ["DOCKER"])[-1].upper()
+    if named or environment != "DOCKER":
+        return list(args)
+    image = environ.get(IMAGE_ENV, "")
+    if not image:
+        logger.warning(
+            "Beam runner %s with no --sdk_container_image, outside the component image (%s unset): its workers "
+            "get Beam's default image, without TFDV, TFT, TFMA and kfp-tf-components. Pass --sdk_container_image.",
+            runners[-1], IMAGE_ENV)
+        return list(args)
+    logger.info("Beam runner %s: SDK workers run this component image, %s", runners[-1], image)
+    return [*args, f"--sdk_container_image={image}"]
+
+
 def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     """Beam options from a list of command-line style flags.
 
@@ -73,6 +121,9 @@ def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     runner from GitHub (slow or impossible in a locked-down container). Pass for example
     ``["--runner=DataflowRunner", "--project=P", "--region=R", "--temp_location=gs://..."]``
     to run on Dataflow.
+
+    On a non-local runner the workers run this component image unless the flags name
+    another (``default_sdk_container_image``).
 
     One worker unless ``--direct_num_workers`` says otherwise. With ``--direct_num_workers`` above 1 (or 0: one per core) and the
     FnApiRunner, the data-loss fix above is applied first.
@@ -87,7 +138,8 @@ def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     runners = [arg.split("=", 1)[-1] for arg in args if arg.startswith("--runner")]
     if not runners:
         args.append("--runner=FnApiRunner")
-    local = not runners or runners[-1] in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner")
+    local = not runners or runners[-1] in LOCAL_RUNNERS
+    args = default_sdk_container_image(args)
     if local and worker_count(args) > 1:
         apply_multiworker_fix(apache_beam.__version__)
         logger.info("Beam: %d local workers, with the multi-worker data-loss fix", worker_count(args))

@@ -1,0 +1,49 @@
+"""A Beam step on a non-local runner sends its workers the component image it runs in.
+
+The image carries its own URI (KFP_TF_SDK_CONTAINER_IMAGE, baked at build time by
+containers/build_image.sh); components/common/beam_options.py adds it as
+--sdk_container_image, read when the step runs. Fast checks, in the default suite.
+"""
+import logging
+
+from components.common.beam_options import IMAGE_ENV, default_sdk_container_image, pipeline_options
+
+IMAGE = "europe-docker.pkg.dev/p/r/kfp-tf-components:0.1.0"
+DATAFLOW = ["--runner=DataflowRunner", "--project=p", "--region=europe-west4", "--temp_location=gs://b/tmp"]
+
+
+def test_dataflow_and_docker_portable_runs_get_the_image_they_run_in():
+    environ = {IMAGE_ENV: IMAGE}
+    assert default_sdk_container_image(DATAFLOW, environ) == DATAFLOW + [f"--sdk_container_image={IMAGE}"]
+    portable = ["--runner", "PortableRunner", "--job_endpoint=localhost:8099"]
+    assert default_sdk_container_image(portable, environ)[-1] == f"--sdk_container_image={IMAGE}"
+    docker = portable + ["--environment_type=DOCKER"]
+    assert default_sdk_container_image(docker, environ)[-1] == f"--sdk_container_image={IMAGE}"
+
+
+def test_named_images_other_environments_and_local_runs_are_left_alone():
+    environ = {IMAGE_ENV: IMAGE}
+    for args in (
+        DATAFLOW + ["--sdk_container_image=other:1"],
+        DATAFLOW + ["--worker_harness_container_image", "other:1"],
+        ["--runner=PortableRunner", "--environment_type=DOCKER", "--environment_config=other:1"],
+        ["--runner=PortableRunner", "--environment_type=EXTERNAL", "--environment_config=localhost:50000"],
+        ["--runner=FlinkRunner", "--environment_type=LOOPBACK"],
+        ["--direct_num_workers=2"],
+        ["--runner=DirectRunner"],
+        [],
+    ):
+        assert default_sdk_container_image(args, environ) == args, args
+
+
+def test_outside_the_image_the_flags_are_unchanged_and_a_warning_says_why(caplog):
+    with caplog.at_level(logging.WARNING, logger="components.common.beam_options"):
+        assert default_sdk_container_image(DATAFLOW, {}) == DATAFLOW
+    assert "--sdk_container_image" in caplog.text and IMAGE_ENV in caplog.text
+
+
+def test_the_image_is_read_when_the_step_runs_not_at_import(monkeypatch):
+    monkeypatch.setenv(IMAGE_ENV, "first:1")
+    assert pipeline_options(DATAFLOW).get_all_options()["sdk_container_image"] == "first:1"
+    monkeypatch.setenv(IMAGE_ENV, "second:2")
+    assert pipeline_options(DATAFLOW).get_all_options()["sdk_container_image"] == "second:2"
