@@ -107,8 +107,11 @@ def test_overrides_change_the_recorded_roles(tmp_path):
     from components.transform.runtime import transform
 
     result = transform(run.examples, run.schema, run.statistics, run.transform_graph, run.transformed_examples,
-                       "label", column_roles_override={"when": "categorical", "id": "categorical"})
+                       "label", column_roles_override={"when": "categorical", "id": "categorical"},
+                       roles_report_path=str(tmp_path / "report" / "column_roles_report.md"))
     roles = _roles(run)
+    report = open(tmp_path / "report" / "column_roles_report.md").read()
+    assert "| when | categorical | override |" in report and "| id | categorical | override |" in report
     assert roles["when"]["role"] == "categorical" and roles["when"]["source"] == "override"
     assert "inferred: date" in roles["when"]["reason"]
     assert roles["id"]["role"] == "categorical" and "inferred: identifier" in roles["id"]["reason"]
@@ -155,7 +158,7 @@ def test_the_closing_summary_shows_roles_and_notes():
 
 def write_mixed_data(path):
     """Text reviews (the label is whether one says "good"), a yes/no flag, a log-normal
-    amount and a Cauchy-tailed change."""
+    amount and a Cauchy-distributed change (a ratio of two normals)."""
     generator = random.Random(11)
     filler = "the a service was delivery order staff price food room quick slow again".split()
     rows = []
@@ -164,7 +167,7 @@ def write_mixed_data(path):
         words = generator.sample(filler, 6) + (["good"] if good else ["bad"])
         generator.shuffle(words)
         rows.append([" ".join(words) + f" #{generator.randrange(10**6)}", generator.choice(["yes", "no"]),
-                     f"{generator.lognormvariate(0, 1.5):.4f}", f"{generator.gauss(0, 1) / max(1e-3, generator.gauss(0, 1)):.4f}",
+                     f"{generator.lognormvariate(0, 1.5):.4f}", f"{generator.gauss(0, 1) / (generator.gauss(0, 1) or 1.0):.4f}",
                      "happy" if good else "unhappy"])
     return write_csv(path, ["review", "flag", "amount", "change", "label"], rows)
 

@@ -2,7 +2,7 @@
 from typing import Dict, List
 
 from kfp import dsl
-from kfp.dsl import Artifact, Dataset, Input, Output
+from kfp.dsl import Artifact, Dataset, Input, Markdown, Output
 
 from components.image import COMPONENT_IMAGE
 
@@ -15,6 +15,7 @@ def transform(
     anomalies: Input[Artifact],
     transform_graph: Output[Artifact],
     transformed_examples: Output[Dataset],
+    column_roles_report: Output[Markdown],
     label: str,
     task: str = "auto",
     module_file: str = "",
@@ -33,6 +34,8 @@ def transform(
         role, treatment and why); metadata the same facts.
       transformed_examples: Output. Split-train/ and Split-eval/ TFRecords of the
         transformed features.
+      column_roles_report: Output. Markdown: each column's role, treatment and why,
+        and the excluded columns (the UIs render it).
       label: The label column.
       task: auto (a string label, or an integer label spanning at most 10 values, is
         classification; otherwise regression), classification or regression.
@@ -65,5 +68,6 @@ def transform(
         module_file=module_file,
         beam_pipeline_args=beam_pipeline_args,
         column_roles_override=dict(column_roles),
+        roles_report_path=column_roles_report.path,
     )
     transform_graph.metadata.update(result)

@@ -9,7 +9,7 @@ import os
 import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
-from components.common import feature_names, layout
+from components.common import feature_names, layout, storage
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.task import CLASSIFICATION, infer_task, label_statistics, write_task_info
@@ -63,6 +63,7 @@ def transform(
     module_file: str = "",
     beam_pipeline_args: Optional[Sequence[str]] = None,
     column_roles_override: Optional[Dict[str, str]] = None,
+    roles_report_path: str = "",
 ) -> Dict[str, object]:
     """Analyze the train split, transform both splits, and save the transform graph.
 
@@ -78,6 +79,8 @@ def transform(
       column_roles_override: {column: role} replacing inferred roles
         (``components/transform/roles.py``); the roles, inferred and overridden,
         are written as ``column_roles.json`` / ``column_roles.md`` beside the graph.
+      roles_report_path: where to write the roles' Markdown report too (a KFP
+        Markdown artifact); empty: none.
 
     Returns:
       The task facts (also written to ``task.json``).
@@ -197,8 +200,14 @@ def transform(
         info["label_std"] = float(numeric.std_dev) or 1.0
     if records is not None:
         column_roles.write_roles(transform_graph_uri, records)
+        if roles_report_path:
+            storage.write_bytes(roles_report_path, column_roles.markdown(records).encode("utf-8"))
         info["column_roles"] = records
         info["column_notes"] = column_roles.excluded_notes(records)
+    if roles_report_path and records is None:
+        storage.write_bytes(roles_report_path, (
+            "# Column roles\n\nThe module file's preprocessing_fn decides every column's treatment "
+            f"({module_file}); no roles were inferred.\n").encode("utf-8"))
     write_task_info(transform_graph_uri, info)
     logger.info("Transform done: task %s, label %s, features %s", task, label, info["features"])
     return info
