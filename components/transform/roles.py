@@ -207,8 +207,7 @@ def infer_roles(
             record.update(role=overrides[name], source="override",
                           reason=f"column_roles override (inferred: {inferred['role']}, {inferred['reason']})")
         record["treatment"] = treatment(record["role"], stats)
-        if record["role"] not in (NUMERIC, CATEGORICAL) or record["source"] == "override" or "heavy tail" in record["treatment"]:
-            logger.info("Column %r: %s (%s) -> %s", name, record["role"], record["reason"], record["treatment"])
+        logger.info("Column %r: %s, %s (%s) -> %s", name, record["role"], record["source"], record["reason"], record["treatment"])
         records.append(record)
     return records
 
