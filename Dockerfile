@@ -55,5 +55,16 @@ ENV PATH=/opt/venv/bin:/opt/package/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TF_CPP_MIN_LOG_LEVEL=2
+# A Beam SDK harness too (README, "Running the Beam steps on Dataflow"): Beam's boot program
+# (built on the host from Beam's Go module, static: `make beam-boot`), the entrypoint that
+# hands it the harness flags, the SDK worker run in /opt/venv (no per-worker venv), and the
+# image's own URI, which a Beam step on a non-local runner passes as --sdk_container_image
+# (components/common/beam_options.py).
+COPY wheelhouse/beam-boot/boot /opt/apache/beam/boot
+COPY containers/sdk_entrypoint.sh /opt/apache/beam/entrypoint.sh
+ARG SDK_CONTAINER_IMAGE=""
+ENV RUN_PYTHON_SDK_IN_DEFAULT_ENVIRONMENT=1 \
+    KFP_TF_SDK_CONTAINER_IMAGE=${SDK_CONTAINER_IMAGE}
+ENTRYPOINT ["/opt/apache/beam/entrypoint.sh"]
 USER 1000:1000
 WORKDIR /home/kfp

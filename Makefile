@@ -121,7 +121,14 @@ engine-stop: ## stop the processes `make engine` started
 
 .PHONY: test-engine
 test-engine: engine ## run ingest/statistics/transform/evaluate/predict on Flink and compare with the local runner
-	$(BIN)/python -m pytest -m engine tests/engine $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -m "engine and not containers" tests/engine $(PYTEST_ARGS); status=$$?; \
+		$(BIN)/python engine/cluster.py stop; exit $$status
+
+.PHONY: test-engine-image
+test-engine-image: setup $(ENGINE_STAMP) ## build the image, then run Beam steps on the engine with the image as SDK harness
+	$(MAKE) image TRACK=tfx-1.16 IMAGE="$$($(PYTHON) -c 'from components.image import COMPONENT_IMAGE; print(COMPONENT_IMAGE)')"
+	$(BIN)/python engine/cluster.py start
+	$(BIN)/python -m pytest -m "engine and containers" tests/engine $(PYTEST_ARGS); status=$$?; \
 		$(BIN)/python engine/cluster.py stop; exit $$status
 
 # --- containers: the component image, built without Docker Hub (see README, "Containers") ---

@@ -15,7 +15,9 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 # The classic builder: Debian's docker.io ships no buildx, and BuildKit would fetch
 # its Dockerfile frontend from Docker Hub for some syntax features.
-DOCKER_BUILDKIT=0 docker build --network none --tag "$IMAGE" "$@" . \
+# SDK_CONTAINER_IMAGE: the image knows its own URI (the default --sdk_container_image of
+# its Beam steps on Dataflow and other non-local runners).
+DOCKER_BUILDKIT=0 docker build --network none --tag "$IMAGE" --build-arg SDK_CONTAINER_IMAGE="$IMAGE" "$@" . \
     2> >(grep -v -e "legacy builder is deprecated" -e "BuildKit is currently disabled" \
               -e "Install the buildx component" -e "docs.docker.com/go/buildx" -e "environment-variable\." -e "^ *$" >&2)
 seconds=$(( $(date +%s) - started ))

@@ -50,8 +50,8 @@ FLINK_CONF = {
     "taskmanager.memory.task.heap.size": "256m",
     "taskmanager.memory.task.off-heap.size": "0m",
     "taskmanager.memory.managed.size": "64m",
-    "taskmanager.memory.network.min": "64m",
-    "taskmanager.memory.network.max": "64m",
+    "taskmanager.memory.network.min": "160m",
+    "taskmanager.memory.network.max": "160m",
     "taskmanager.memory.jvm-metaspace.size": "192m",
     "taskmanager.memory.jvm-overhead.min": "128m",
     "taskmanager.memory.jvm-overhead.max": "128m",
@@ -76,7 +76,7 @@ def beam_args():
 
 def _java(name, main, args, heap):
     return [
-        "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:MaxDirectMemorySize=256m",
+        "java", f"-Xmx{heap}", f"-Xms{heap}", "-XX:MaxDirectMemorySize=320m",
         "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
         "-cp", os.path.join(LIB, "*"), main, *args,
     ]
