@@ -18,7 +18,7 @@ from components.common import layout
 from components.common.beam_options import pipeline_options
 from components.common.errors import ConfigurationError, DataError
 from components.common.files import match_files
-from components.ingest import csv_blocks, csv_rows, numeric_cells, row_guard, schema_types, tables
+from components.ingest import csv_blocks, csv_rows, numeric_cells, row_guard, schema_types, tables, tfrecords
 from components.ingest.csv_header import CsvHeader, read_csv_header  # noqa: F401 (re-exported)
 from components.ingest.csv_parse import CsvBlockParser
 # FLOAT, INT and cell_type are re-exported: callers type single values as ingest does.
@@ -421,15 +421,6 @@ def _jsonl_pcollection(pipeline, files: Sequence[str], label: str, assign_split,
     return _spread_files(pipeline, "Jsonl", files, rows_of, split_names)
 
 
-def _tfrecord_records(path: str):
-    """``(record number, bytes)`` of one TFRecord file (gzip by its ``.gz`` name)."""
-    import tensorflow as tf
-
-    compression = "GZIP" if path.endswith(".gz") else ""
-    for number, record in enumerate(tf.data.TFRecordDataset(path, compression_type=compression).as_numpy_iterator(), 1):
-        yield number, record
-
-
 def sequence_example_error(filename: str, number: int, record: bytes) -> DataError:
     """The error for a tf.train.SequenceExample record, naming its feature lists."""
     import tensorflow as tf
@@ -451,7 +442,7 @@ def _tfrecord_pcollection(pipeline, files: Sequence[str], label: str, assign_spl
         from google.protobuf import unknown_fields
         from google.protobuf.message import DecodeError
 
-        for number, record in _tfrecord_records(filename):
+        for number, record in tfrecords.read_records(filename):
             try:
                 example = tf.train.Example.FromString(record)
             except DecodeError as error:
