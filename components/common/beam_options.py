@@ -125,7 +125,14 @@ def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
     On a non-local runner the workers run this component image unless the flags name
     another (``default_sdk_container_image``).
 
-    One worker unless ``--direct_num_workers`` says otherwise. With ``--direct_num_workers`` above 1 (or 0: one per core) and the
+    One worker, whatever the data size, unless ``--direct_num_workers`` says otherwise:
+    measured at 200,000 rows on two cores (benchmarks/README.md, "Two workers per Beam
+    step"; ``benchmarks/workers.py``), a second worker made ingest, statistics,
+    evaluation and batch prediction slower (each worker process starts and imports TensorFlow again) and
+    gave transform 11 % less wall time for 1.5 times the CPU, on a machine other work
+    kept busy. No step gained enough to pick two workers by size; where cores are
+    free, pass ``["--direct_num_workers=2", "--direct_running_mode=multi_processing"]``
+    in ``beam_pipeline_args`` and measure. With ``--direct_num_workers`` above 1 (or 0: one per core) and the
     FnApiRunner, the data-loss fix above is applied first.
 
     Raises:
