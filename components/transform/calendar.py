@@ -10,6 +10,9 @@ the raw string and parses it the same way. ``calendar_features`` returns one den
   month and the hour of the day;
 - one-hot month (12) and day of the week (7, Monday first);
 - ``missing``: 1 when the value is absent or not an ISO date (all else 0 then).
+
+A time zone suffix (``Z``, ``+02:00``) is accepted and ignored: the features are those
+of the wall-clock time as written.
 """
 from components.transform.roles import ISO_DATE
 
