@@ -172,19 +172,21 @@ def check_thresholds(
 
 
 def _metric_config(metric):
-    import tensorflow_model_analysis as tfma
+    # The config protos from their own module: TFMA 0.52 (tfx-1.21 track) no longer
+    # re-exports them as config_pb2.MetricsSpec etc.; 0.47 has the module too.
+    from tensorflow_model_analysis.proto import config_pb2
 
-    return tfma.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
+    return config_pb2.MetricConfig(class_name=metric["class_name"], config=json.dumps({"name": metric["name"]}))
 
 
 def _model_specs(task_info, with_baseline: bool, baseline_signature: str):
-    import tensorflow_model_analysis as tfma
+    from tensorflow_model_analysis.proto import config_pb2
 
     classification = task_info["task"] == "classification"
 
     def spec(signature_name=signatures.EXAMPLES, **extra):
         # TFMA feeds serialized examples: each model's signature on tf.Examples.
-        return tfma.ModelSpec(
+        return config_pb2.ModelSpec(
             signature_name=signature_name,
             label_key=task_info["label_key"],
             prediction_key="probabilities" if classification else "predictions",
@@ -227,18 +229,18 @@ def build_eval_config(
     report shows them side by side. No thresholds: the blessing is decided from the
     intervals (``components.evaluate.judge``), not by TFMA's point comparisons.
     """
-    import tensorflow_model_analysis as tfma
+    from tensorflow_model_analysis.proto import config_pb2
 
-    metrics_specs = [tfma.MetricsSpec(metrics=[_metric_config(m) for m in metric_configs(task_info)])]
+    metrics_specs = [config_pb2.MetricsSpec(metrics=[_metric_config(m) for m in metric_configs(task_info)])]
     if _is_binary(task_info):
-        spec = tfma.MetricsSpec(metrics=[_metric_config(m) for m in binary_metric_configs()])
+        spec = config_pb2.MetricsSpec(metrics=[_metric_config(m) for m in binary_metric_configs()])
         positive = task_info.get("positive_class", task_info["classes"][1])
         spec.binarize.class_ids.values.append(task_info["classes"].index(positive))
         metrics_specs.append(spec)
     # A slice is a feature name, or a list of names to cross.
-    slicing = [tfma.SlicingSpec()] + [
-        tfma.SlicingSpec(feature_keys=[names] if isinstance(names, str) else list(names)) for names in slices
+    slicing = [config_pb2.SlicingSpec()] + [
+        config_pb2.SlicingSpec(feature_keys=[names] if isinstance(names, str) else list(names)) for names in slices
     ]
-    return tfma.EvalConfig(
+    return config_pb2.EvalConfig(
         model_specs=_model_specs(task_info, with_baseline, baseline_signature), slicing_specs=slicing, metrics_specs=metrics_specs
     )

@@ -22,6 +22,7 @@ from typing import Dict, Optional
 
 from pipelines.local.console import Console, RunLog
 from pipelines.local.summary import SUMMARY, build_summary, running_summary, write_summary
+from pipelines.local_cache import cache_arguments
 from pipelines.task_env import TaskEnvironment, descendants, stop_processes
 from pipelines.warm_worker import WarmWorker
 
@@ -138,7 +139,8 @@ def run_locally(
     else:
         prepare_workdir(workdir)
         task_runner = local.SubprocessRunner(use_venv=False)
-    local.init(runner=task_runner, pipeline_root=pipeline_root, raise_on_error=False)
+    # kfp's own task cache where kfp has one (>= 2.17), keyed by the input fingerprints.
+    local.init(runner=task_runner, pipeline_root=pipeline_root, raise_on_error=False, **cache_arguments(workdir))
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     log_path = os.path.join(workdir, f"{pipeline.name}-{stamp}.log")
