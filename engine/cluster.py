@@ -52,6 +52,8 @@ FLINK_CONF = {
     "taskmanager.memory.managed.size": "64m",
     "taskmanager.memory.network.min": "160m",
     "taskmanager.memory.network.max": "160m",
+    # a blocking shuffle otherwise takes 512 network buffers per partition (16 MB)
+    "taskmanager.network.sort-shuffle.min-buffers": "64",
     "taskmanager.memory.jvm-metaspace.size": "192m",
     "taskmanager.memory.jvm-overhead.min": "128m",
     "taskmanager.memory.jvm-overhead.max": "128m",
