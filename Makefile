@@ -182,6 +182,9 @@ $(BEAM_BOOT):
 	GOBIN=$(abspath $(@D)) CGO_ENABLED=0 go install -trimpath github.com/apache/beam/sdks/v2/python/container@$(BEAM_BOOT_VERSION)
 	mv $(@D)/container $@
 
+.PHONY: wheelhouse
+wheelhouse: $(WHEELHOUSE)/.complete ## download the locked wheels of TRACK for the image (wheelhouse/cpu on tfx-1.16)
+
 .PHONY: beam-boot
 beam-boot: $(BEAM_BOOT) ## build Beam's SDK harness boot program (Go module proxy) for the image
 
