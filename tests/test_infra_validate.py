@@ -121,17 +121,20 @@ def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, 
     from pipelines.local_run import run_locally
 
     @dsl.pipeline(name="infra-gate")
-    def infra_gate(model_uri: str, examples_uri: str, transform_graph_uri: str, blessing_uri: str, serving_model_dir: str):
+    def infra_gate(model_uri: str, examples_uri: str, transform_graph_uri: str, blessing_uri: str,
+                   statistics_uri: str, schema_uri: str, serving_model_dir: str):
         model = dsl.importer(artifact_uri=model_uri, artifact_class=Model)
         examples = dsl.importer(artifact_uri=examples_uri, artifact_class=Dataset)
         transform_graph = dsl.importer(artifact_uri=transform_graph_uri, artifact_class=Artifact)
         blessing = dsl.importer(artifact_uri=blessing_uri, artifact_class=Artifact)
+        statistics = dsl.importer(artifact_uri=statistics_uri, artifact_class=Artifact)
+        schema = dsl.importer(artifact_uri=schema_uri, artifact_class=Artifact)
         check = infra_validate_component(
             model=model.output, examples=examples.output, transform_graph=transform_graph.output, num_examples=20
         )
         push_component(
             model=model.output, blessing=blessing.output, infra_blessing=check.outputs["infra_blessing"],
-            serving_model_dir=serving_model_dir,
+            statistics=statistics.output, schema=schema.output, serving_model_dir=serving_model_dir,
         )
 
     write_blessing(str(tmp_path / "blessing"), True, ["passes every threshold"])  # evaluate said yes
@@ -141,6 +144,8 @@ def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, 
         "examples_uri": penguin_run.examples,
         "transform_graph_uri": penguin_run.transform_graph,
         "blessing_uri": str(tmp_path / "blessing"),
+        "statistics_uri": penguin_run.statistics,
+        "schema_uri": penguin_run.schema,
         "serving_model_dir": str(serving),
     }
     summary = run_locally(infra_gate, arguments, str(tmp_path / "run"))
