@@ -39,7 +39,7 @@ def test_two_workers_lose_elements_without_the_fix_and_none_with_it():
 def test_the_fix_is_refused_on_a_beam_version_it_was_not_checked_on():
     from components.common.beam_options import VERIFIED_BEAM, apply_multiworker_fix
 
-    with pytest.raises(ConfigurationError, match=rf"Apache Beam 2\.99\.0.*verified on that version only"):
+    with pytest.raises(ConfigurationError, match=r"Apache Beam 2\.99\.0.*verified on that version only"):
         apply_multiworker_fix("2.99.0")
     assert VERIFIED_BEAM == "2.72.0"
 

@@ -1,5 +1,4 @@
 """Compiled pipeline templates: find them by name or path, read their name and parameters."""
-import json
 import os
 from typing import Dict, List, Mapping, Optional
 

@@ -95,7 +95,7 @@ def bars(labels: Sequence[str], series: Sequence[Tuple[str, str, Sequence[float]
         y0 = 2 + row * group_height
         shown = name if len(name) <= 16 else name[:15] + "…"
         content.append(_text(label_width - 6, y0 + bar_height * len(series) / 2 + 4, shown, anchor="end",
-                             extra=f" font-weight='600'"))
+                             extra=" font-weight='600'"))
         for index, (series_name, colour, values) in enumerate(series):
             share = values[row] if row < len(values) else 0.0
             y = y0 + index * bar_height
