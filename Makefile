@@ -19,6 +19,12 @@ endif
 STAMP := $(VENV)/.installed$(if $(filter tfx-1.21,$(TRACK)),-tfx-1.21)
 WORKDIR ?= local_runs
 PYTEST_ARGS ?=
+# make test and test-fast spread the test files over one pytest-xdist worker per core (at
+# most 4: each end-to-end run holds TensorFlow in a few GiB); a file's tests stay on one
+# worker, and the session's shared pipeline runs happen once (tests/conftest.py,
+# shared_once). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 4 ? n : 4 )))
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 .DEFAULT_GOAL := help
 
@@ -67,11 +73,11 @@ run: setup ## run the training pipeline locally on the bundled penguin data
 
 .PHONY: test
 test: setup ## run the whole test suite (unit, compile drift, end-to-end)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 .PHONY: test-fast
 test-fast: setup ## run the tests not marked slow
-	$(BIN)/python -m pytest -m "not slow and not containers and not engine" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not containers and not engine" $(PARALLEL) $(PYTEST_ARGS)
 
 SCALE_ARGS ?=
 
@@ -222,6 +228,11 @@ test-modern: ## build the tfx-1.21 track's Debian 13 image, run the unit and end
 	$(MAKE) image TRACK=tfx-1.21
 	containers/test_in_image.sh $(MODERN_IMAGE) bash -c 'python -m pytest -p no:cacheprovider $(MODERN_UNIT) $(PYTEST_ARGS) \
 		&& python -m pytest -p no:cacheprovider $(MODERN_END_TO_END) $(PYTEST_ARGS)'
+
+.PHONY: bench-cache
+bench-cache: ## tfx-1.21 image: a full penguin run vs a re-run changing only epochs, kfp's local cache (3 repeats)
+	$(MAKE) image TRACK=tfx-1.21
+	containers/test_in_image.sh $(MODERN_IMAGE) python benchmarks/cache_rerun.py $(BENCH_CACHE_ARGS)
 
 .PHONY: clean
 clean: ## remove local runs and caches (keeps .venv)

@@ -68,7 +68,7 @@ def first_line_delays(lines, start_marker):
 def run_pipeline(runner, workdir):
     from pipelines import training
     from pipelines.cli import SAMPLE_DATA
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     arguments = {
         "data_path": SAMPLE_DATA,

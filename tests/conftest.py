@@ -3,8 +3,11 @@
 Each stage's unit tests assert on that stage's real outputs; the upstream stages
 run here through the same plain functions the components call (no KFP).
 """
+import base64
 import csv
+import json
 import os
+import pathlib
 import sys
 
 import pytest
@@ -30,14 +33,44 @@ def write_csv(path, header, rows):
     return str(path)
 
 
-class Run:
-    """Artifact folders of one chain of runtime calls."""
+def shared_once(tmp_path_factory, name, compute):
+    """``compute(folder)`` run once for the whole session, its JSON-able result returned.
 
-    def __init__(self, root):
+    Under pytest-xdist (``make test`` runs ``-n``) each worker process has its own session,
+    so a session fixture would run its pipeline once per worker. Here the first worker to
+    ask runs it in a folder all workers see (the parent of their base temp folders) and
+    writes the result beside it under a file lock; the others wait for the lock and read
+    the result. Without xdist it simply runs. Either way the result has been through JSON,
+    so every caller sees the same types.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return json.loads(json.dumps(compute(tmp_path_factory.mktemp(name))))
+    import filelock
+
+    shared_root = tmp_path_factory.getbasetemp().parent
+    result_file = shared_root / f"{name}.json"
+    with filelock.FileLock(str(shared_root / f"{name}.lock")):
+        if not result_file.exists():
+            folder = shared_root / name
+            folder.mkdir(exist_ok=True)
+            result_file.write_text(json.dumps(compute(folder)))
+        return json.loads(result_file.read_text())
+
+
+class Run:
+    """Artifact folders of one chain of runtime calls (``run.model`` is ``<root>/model``),
+    and the calls' results as attributes (``run.ingest_result``)."""
+
+    def __init__(self, root, results=None):
         self.root = str(root)
+        self.__dict__.update(results or {})
 
     def __getattr__(self, name):
         return os.path.join(self.root, name)
+
+    def results(self):
+        """The calls' results by attribute name, for ``Run(root, results)``."""
+        return {name: value for name, value in vars(self).items() if name != "root"}
 
 
 def run_chain(root, data_path, label, task="auto", epochs=15, until="evaluate"):
@@ -70,16 +103,26 @@ def run_chain(root, data_path, label, task="auto", epochs=15, until="evaluate"):
     return run
 
 
+def shared_chain(tmp_path_factory, name, data_path, label, **options):
+    """``run_chain`` once per session (``shared_once``), as a ``Run``."""
+    def chain(folder):
+        run = run_chain(folder, data_path, label, **options)
+        return {"root": run.root, "results": run.results()}
+
+    shared = shared_once(tmp_path_factory, name, chain)
+    return Run(shared["root"], shared["results"])
+
+
 @pytest.fixture(scope="session")
 def penguin_run(tmp_path_factory):
     """The penguin species classifier, trained and evaluated through the runtime functions."""
-    return run_chain(tmp_path_factory.mktemp("penguins"), PENGUINS, "species")
+    return shared_chain(tmp_path_factory, "penguins", PENGUINS, "species")
 
 
 @pytest.fixture(scope="session")
 def regression_run(tmp_path_factory):
     """A regression on the penguins: body mass (grams) from the other measurements."""
-    return run_chain(tmp_path_factory.mktemp("body_mass"), PENGUINS, "body_mass_g", epochs=30)
+    return shared_chain(tmp_path_factory, "body_mass", PENGUINS, "body_mass_g", epochs=30)
 
 
 def run_training_pipeline(workdir, data=PENGUINS, label="species", warm=True, **params):
@@ -88,7 +131,7 @@ def run_training_pipeline(workdir, data=PENGUINS, label="species", warm=True, **
     import json
 
     from pipelines import training
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     arguments = {"data_path": data, "label": label, "serving_model_dir": os.path.join(workdir, "serving"), **params}
     summary = run_locally(training, arguments, str(workdir), warm=warm)
@@ -99,7 +142,7 @@ def run_training_pipeline(workdir, data=PENGUINS, label="species", warm=True, **
 def run_data_validation(workdir, data, baseline):
     """The data-validation pipeline against the curated penguin schema and ``baseline``."""
     from pipelines import data_validation
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     arguments = {"data_path": data, "curated_schema_path": os.path.join(FIXTURES, "penguins_schema.pbtxt"),
                  "baseline_path": baseline}
@@ -122,26 +165,36 @@ def moved_penguins(path, shift_mm=12.0):
 @pytest.fixture(scope="session")
 def penguin_pipeline_run(tmp_path_factory):
     """The training pipeline on the penguins, once per session: (summary, workdir)."""
-    workdir = tmp_path_factory.mktemp("penguin_pipeline")
-    return run_training_pipeline(workdir), workdir
+    shared = shared_once(tmp_path_factory, "penguin_pipeline",
+                         lambda workdir: {"summary": run_training_pipeline(workdir), "workdir": str(workdir)})
+    return shared["summary"], pathlib.Path(shared["workdir"])
 
 
 @pytest.fixture(scope="session")
 def binary_pipeline_run(tmp_path_factory):
     """The training pipeline on a binary label (sex) with an accuracy threshold it cannot
     reach, once per session: (summary, workdir)."""
-    workdir = tmp_path_factory.mktemp("binary_pipeline")
-    return run_training_pipeline(workdir, label="sex", thresholds={"accuracy": {"lower_bound": 0.999}}, epochs=5), workdir
+    def binary_run(workdir):
+        summary = run_training_pipeline(workdir, label="sex", thresholds={"accuracy": {"lower_bound": 0.999}}, epochs=5)
+        return {"summary": summary, "workdir": str(workdir)}
+
+    shared = shared_once(tmp_path_factory, "binary_pipeline", binary_run)
+    return shared["summary"], pathlib.Path(shared["workdir"])
 
 
 @pytest.fixture(scope="session")
 def drifted_validation_run(tmp_path_factory):
     """The data-validation pipeline on the moved penguins against the penguins, once per
     session: (summary, the moved CSV, its bytes before the run)."""
-    root = tmp_path_factory.mktemp("drifted_validation")
-    moved = moved_penguins(root / "moved.csv")
-    before = open(moved, "rb").read()
-    return run_data_validation(root / "moved_run", moved, baseline=PENGUINS), moved, before
+    def drifted_run(root):
+        moved = moved_penguins(root / "moved.csv")
+        with open(moved, "rb") as handle:
+            before = handle.read()
+        summary = run_data_validation(root / "moved_run", moved, baseline=PENGUINS)
+        return {"summary": summary, "moved": moved, "before": base64.b64encode(before).decode("ascii")}
+
+    shared = shared_once(tmp_path_factory, "drifted_validation", drifted_run)
+    return shared["summary"], shared["moved"], base64.b64decode(shared["before"])
 
 
 def serialized_examples(rows, skip=()):
@@ -197,8 +250,11 @@ def pytest_unconfigure(config):
 
     TF 2.16's functions fail in ``__del__`` while the interpreter shuts down, printing
     a screen of "Exception ignored in AtomicFunction.__del__" after pytest's summary.
-    Nothing is left to do at this point, so exit with pytest's own status instead.
+    Nothing is left to do at this point, so exit with pytest's own status instead. An
+    xdist worker is left to end on its own: it still has to tell the controller it is done.
     """
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        return
     if "tensorflow" in sys.modules and "code" in _EXIT_STATUS:
         sys.stdout.flush()
         sys.stderr.flush()

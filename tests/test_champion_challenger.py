@@ -172,7 +172,7 @@ def _shuffled_train_labels(source, target, label, seed=0, split="train"):
 @pytest.mark.slow
 def test_second_run_on_shuffled_labels_is_not_blessed_and_pushes_nothing(tmp_path):
     from pipelines import training
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     serving = str(tmp_path / "serving")
     common = {"label": "species", "serving_model_dir": serving, "epochs": 10}

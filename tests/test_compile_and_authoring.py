@@ -80,7 +80,7 @@ def _imported_after(code):
 
 
 def test_authoring_imports_load_no_tensorflow():
-    assert _imported_after("import pipelines, components.catalog, pipelines.compile, pipelines.cli, pipelines.local_run") == []
+    assert _imported_after("import pipelines, components.catalog, pipelines.compile, pipelines.cli, pipelines.local") == []
 
 
 def test_cli_help_loads_no_tensorflow():

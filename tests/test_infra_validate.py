@@ -118,7 +118,7 @@ def test_in_a_pipeline_a_nan_model_is_stopped_and_push_pushes_nothing(tmp_path, 
     from components.catalog import infra_validate as infra_validate_component
     from components.catalog import push as push_component
     from components.common.blessing import write_blessing
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     @dsl.pipeline(name="infra-gate")
     def infra_gate(model_uri: str, examples_uri: str, transform_graph_uri: str, blessing_uri: str,

@@ -15,7 +15,7 @@ from kfp import dsl
 
 from conftest import PENGUINS, REPO_ROOT
 from pipelines import container_run
-from pipelines.local_run import run_locally
+from pipelines.local import run_locally
 
 
 def _plant_predictable_symlink(root, source, victim):

@@ -45,7 +45,7 @@ def test_odd_column_names_work_end_to_end_and_reports_keep_them(tmp_path):
     from google.protobuf import text_format
 
     from pipelines import training
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     data = tmp_path / "odd.csv"
     rows = _odd_csv(data)

@@ -40,7 +40,7 @@ def test_a_serving_folder_that_cannot_be_created_is_named(penguin_run, tmp_path)
 
 def test_the_pipeline_stops_before_transform(tmp_path):
     from pipelines import training
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     arguments = {"data_path": PENGUINS, "label": "species", "serving_model_dir": str(tmp_path / "serving"),
                  "thresholds": {"auc": {"lower_bound": 0.6}}}

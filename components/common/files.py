@@ -1,8 +1,9 @@
 """File helpers that work on local paths and ``gs://`` URIs alike (Beam filesystems)."""
+import json
 import os
-from typing import List
+from typing import Dict, List
 
-from components.common.errors import DataError
+from components.common.errors import ConfigurationError, DataError
 
 _WILDCARDS = "*?["
 
@@ -122,3 +123,15 @@ def match_files(pattern: str, what: str = "input") -> List[str]:
             "Point the pipeline at files that contain data."
         )
     return files
+
+
+def read_json_artifact(folder: str, file_name: str, what: str, producer: str) -> Dict[str, object]:
+    """The JSON file ``file_name`` that the task ``producer`` wrote into its output artifact
+    ``folder`` (a gate reading its upstream task's result). A missing file raises
+    ConfigurationError naming the path, ``what`` it holds and the task that should have
+    written it: the artifact was wired from somewhere else."""
+    path = os.path.join(folder, file_name)
+    if not os.path.exists(path):
+        raise ConfigurationError(f"{path} is missing: the {what} artifact was not written by {producer}.")
+    with open(path) as handle:
+        return json.load(handle)

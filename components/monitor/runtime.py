@@ -24,6 +24,7 @@ import os
 from typing import Dict, List, Optional, Tuple
 
 from components.common import model_record, serving_folder, storage
+from components.common.files import read_json_artifact
 from components.common.anomalies import DRIFT, SKEW, add_drift_comparators, describe_anomalies, describe_drift
 from components.common.errors import ConfigurationError, ValidationFailedError
 from components.monitor import logs as logs_lib
@@ -240,11 +241,7 @@ def write_view(path: str, skew_rows: List[Dict], current, training, verdict: Dic
 
 def read_verdict(output_dir: str) -> Dict[str, object]:
     """The verdict ``monitor`` wrote into its output folder."""
-    path = os.path.join(output_dir, VERDICT_FILE)
-    if not os.path.exists(path):
-        raise ConfigurationError(f"{path} is missing: the verdict artifact was not written by monitor.")
-    with open(path) as handle:
-        return json.load(handle)
+    return read_json_artifact(output_dir, VERDICT_FILE, "verdict", "monitor")
 
 
 def decide(verdict: Dict[str, object], fail_on_breach: bool = True) -> None:

@@ -6,6 +6,7 @@ import tempfile
 from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
+from components.common.files import read_json_artifact
 from components.common.anomalies import (  # noqa: F401 (describe_anomalies, feature_summary: validate's API)
     add_drift_comparators, describe_anomalies, describe_drift, feature_summary,
 )
@@ -232,11 +233,7 @@ def validate_statistics(
 
 def read_validation(output_uri: str) -> Dict[str, object]:
     """The result ``validate_statistics`` wrote into its output folder."""
-    path = os.path.join(output_uri, VALIDATION_FILE)
-    if not os.path.exists(path):
-        raise ConfigurationError(f"{path} is missing: the anomalies artifact was not written by validate.")
-    with open(path) as handle:
-        return json.load(handle)
+    return read_json_artifact(output_uri, VALIDATION_FILE, "anomalies", "validate")
 
 
 def decide(result: Dict[str, object], fail_on_anomalies: bool, splits: Sequence[str] = ()) -> None:

@@ -39,7 +39,7 @@ def image(docker_client):
 
 def _training(workdir, runner):
     from pipelines import training
-    from pipelines.local_run import run_locally
+    from pipelines.local import run_locally
 
     serving = os.path.join(workdir, "pipeline_root", "serving_model")
     arguments = {"data_path": PENGUINS, "label": "species", "serving_model_dir": serving}
