@@ -123,6 +123,14 @@ def load_seattle_weather() -> pd.DataFrame:
     return pd.read_csv(package_file("vega_datasets", "_data", "seattle-weather.csv"), dtype=str)
 
 
+def load_seattle_weather_iso() -> pd.DataFrame:
+    """The same days with ``date`` written 2012-01-01 (as vega's web copy has it): shows
+    what the date column is worth once it is read as a date."""
+    frame = load_seattle_weather()
+    frame["date"] = frame["date"].str.replace("/", "-", regex=False)
+    return frame
+
+
 def load_default() -> pd.DataFrame:
     """ISLR's simulated credit-card default data (ISLP/data/Default.csv): 10,000 rows,
     3.3 % defaulting, a Yes/No ``student`` column."""
@@ -146,6 +154,9 @@ DATASETS: Dict[str, Dataset] = {d.name: d for d in [
     Dataset("seattle_weather", "weather", CLASSIFICATION, load_seattle_weather,
             "vega_datasets _data/seattle-weather.csv", dates=("date",),
             note="1,461 days, a date column written 2012/01/01, 5 classes (sun 49 %, snow 1.6 %)"),
+    Dataset("seattle_weather_iso", "weather", CLASSIFICATION, load_seattle_weather_iso,
+            "vega_datasets _data/seattle-weather.csv, date rewritten as 2012-01-01", dates=("date",),
+            note="seattle_weather with ISO dates: what the date is worth once read as a date"),
     Dataset("default", "default", CLASSIFICATION, load_default, "ISLP data/Default.csv",
             note="10,000 rows, imbalanced: 3.3 % Yes; a Yes/No column"),
     Dataset("hitters", "Salary", REGRESSION, load_hitters, "ISLP data/Hitters.csv",
