@@ -482,6 +482,13 @@ def code_state() -> Tuple[str, List[str]]:
     return git("rev-parse", "--short", "HEAD").strip(), changes
 
 
+def code_folder() -> str:
+    """Where the pipeline's code is imported from (PYTHONPATH can point the runs, whose
+    tasks inherit it, at an exported commit instead of the checkout)."""
+    spec = importlib.util.find_spec("components")
+    return os.path.dirname(os.path.dirname(spec.origin)) if spec and spec.origin else ""
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated, of: {', '.join(DATASETS)}")
@@ -530,7 +537,7 @@ def main(argv=None):
     print(table)
     report = {"started_at": started.isoformat(timespec="seconds"),
               "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "commit": commit, "uncommitted_code_changes": code_changes,
+              "commit": commit, "uncommitted_code_changes": code_changes, "code": code_folder(),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform(), "load": os.getloadavg()},
               "holdout": args.holdout, "seeds": seeds, "params": args.param,
