@@ -6,9 +6,11 @@
 - two Flink TaskManagers (``TaskManagerRunner``, one task slot each),
 - Beam's Flink job server (``FlinkJobServerDriver``, job endpoint 8099), which submits
   each Beam pipeline to the JobManager,
-- a Beam Python SDK worker pool (``apache_beam.runners.worker.worker_pool_main``, port
-  50000): the TaskManagers ask it for SDK workers (``--environment_type=EXTERNAL``) and it
-  starts each as a process of its own.
+- a Beam Python SDK worker pool (engine/worker_pool.py, port 50000): the TaskManagers ask
+  it for SDK workers (``--environment_type=EXTERNAL``) and it starts each as a process of
+  its own. (Not Beam's ``worker_pool_main``: it ends workers by id alone, and both
+  TaskManagers number their workers alike, so one TaskManager's stop killed the other's
+  worker while it started and that TaskManager waited for ever; see worker_pool.py.)
 
 Its Java classpath is ``engine/lib`` (``make engine`` resolves it from engine/pom.xml).
 Process ids and logs go to ``engine/run/``. ``start`` returns once every port answers,
@@ -31,6 +33,7 @@ HOST = "127.0.0.1"
 REST_PORT, JOB_PORT, WORKER_POOL_PORT = 8081, 8099, 50000
 TASK_MANAGERS = 2
 START_TIMEOUT_S = 240
+ENVIRONMENT_CACHE_MS = 30_000
 
 FLINK_CONF = {
     "jobmanager.rpc.address": HOST,
@@ -73,6 +76,9 @@ def beam_args():
         "--environment_type=EXTERNAL",
         f"--environment_config={HOST}:{WORKER_POOL_PORT}",
         f"--parallelism={TASK_MANAGERS}",
+        # keep a TaskManager's SDK worker for the next stage of the same job instead of
+        # starting (and importing TensorFlow in) a new one for every stage
+        f"--environment_cache_millis={ENVIRONMENT_CACHE_MS}",
     ]
 
 
@@ -93,8 +99,8 @@ def _commands(conf_dir):
     commands.append(("jobserver", _java("jobserver", "org.apache.beam.runners.flink.FlinkJobServerDriver", [
         f"--flink-master={HOST}:{REST_PORT}", f"--job-host={HOST}", f"--job-port={JOB_PORT}",
         f"--artifact-port={JOB_PORT + 1}", "--expansion-port=0"], "512m"), JOB_PORT))
-    commands.append(("workerpool", [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                                    f"--service_port={WORKER_POOL_PORT}"], WORKER_POOL_PORT))
+    commands.append(("workerpool", [sys.executable, os.path.join(HERE, "worker_pool.py"),
+                                    f"--host={HOST}", f"--port={WORKER_POOL_PORT}"], WORKER_POOL_PORT))
     return commands
 
 
@@ -118,18 +124,20 @@ def _alive(pid):
 
 def _registered_task_managers():
     """How many TaskManagers the JobManager lists (0 while its REST API answers 503,
-    which it does until its leader is elected)."""
+    which it does until its leader is elected, or does not answer in time)."""
     import json
     import urllib.error
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{REST_PORT}/taskmanagers", timeout=5) as response:
+        with urllib.request.urlopen(f"http://{HOST}:{REST_PORT}/taskmanagers", timeout=10) as response:
             return len(json.load(response)["taskmanagers"])
     except urllib.error.HTTPError as error:
         if error.code != 503:
             raise
         return 0
+    except (TimeoutError, ConnectionError, urllib.error.URLError):
+        return 0  # a JobManager slow to answer on a busy machine: ask again
 
 
 def _wait(name, process, check, what):
@@ -154,6 +162,16 @@ def start():
     os.makedirs(conf_dir, exist_ok=True)
     with open(os.path.join(conf_dir, "flink-conf.yaml"), "w") as handle:
         handle.writelines(f"{key}: {value}\n" for key, value in FLINK_CONF.items())
+    try:
+        _start_all(conf_dir)
+    except BaseException:
+        stop()  # nothing is left running after a failed start
+        raise
+    print("engine: Flink on http://%s:%d, Beam job server %s:%d; Beam flags: %s" % (
+        HOST, REST_PORT, HOST, JOB_PORT, " ".join(beam_args())))
+
+
+def _start_all(conf_dir):
     for name, command, port in _commands(conf_dir):
         # The worker pool starts each SDK worker as `python ...`: this venv's python comes first.
         env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
@@ -166,8 +184,6 @@ def start():
         if name == f"taskmanager-{TASK_MANAGERS - 1}":
             _wait(name, process, lambda: _registered_task_managers() == TASK_MANAGERS, f"register {TASK_MANAGERS} TaskManagers")
         print(f"engine: {name} started (pid {process.pid})", flush=True)
-    print("engine: Flink on http://%s:%d, Beam job server %s:%d; Beam flags: %s" % (
-        HOST, REST_PORT, HOST, JOB_PORT, " ".join(beam_args())))
 
 
 def stop():

@@ -144,13 +144,36 @@ def test_statistics_agree_within_sketch_error(runs):
                 assert [(v.value, v.frequency) for v in b.top_values] == [(v.value, v.frequency) for v in a.top_values], name
 
 
+def _by_row(records):
+    """``records`` (from ``_records``) sorted on their values with floats rounded to 1e-3,
+    so the same row of two runs lands at the same index when floats differ in the last bits."""
+    def key(row):
+        return tuple((name, tuple(round(v, 3) if isinstance(v, float) else v for v in values)) for name, values in row)
+    return sorted(records, key=key)
+
+
 def test_transform_writes_identical_values(runs):
+    """Vocabularies, labels and integer features are identical; a float feature is the
+    local one to float32 rounding. Its z-score divides by a mean and a variance that
+    TFT's analyzers add up in float32: on the engine two workers each sum their part and
+    the parts are merged, a different order of additions (seen: at most 4 float32 steps,
+    about 1e-6, on values of size 2), so bitwise equality is not expected of those."""
+    import math
+
     local, engine = runs
     for split in ("train", "eval"):
         pattern = os.path.join("transformed", f"Split-{split}", "*.gz")
-        expected = _records(os.path.join(local["root"], pattern))
-        assert len(expected) == local["ingest"]["split_row_counts"][split]
-        assert _records(os.path.join(engine["root"], pattern)) == expected
+        expected = _by_row(_records(os.path.join(local["root"], pattern)))
+        got = _by_row(_records(os.path.join(engine["root"], pattern)))
+        assert len(expected) == local["ingest"]["split_row_counts"][split] == len(got)
+        for row, other in zip(expected, got):
+            assert [name for name, _ in other] == [name for name, _ in row]
+            for (name, values), (_, others) in zip(row, other):
+                if values and isinstance(values[0], float):
+                    assert len(others) == len(values) and all(
+                        math.isclose(b, a, rel_tol=1e-6, abs_tol=2e-6) for a, b in zip(values, others)), (split, name, values, others)
+                else:
+                    assert others == values, (split, name)
 
 
 def test_evaluation_metrics_are_the_same(runs):
