@@ -1,4 +1,4 @@
-"""Beam 2.72's multi-worker FnApiRunner race, and the fix in components/common/beam_options.py.
+"""Beam 2.72's (and 2.77's) multi-worker FnApiRunner race, and the fix in components/common/beam_options.py.
 
 The pipeline (benchmarks/beam_race.py) only moves ~1 KB strings across one stage
 boundary to two worker processes and counts them. With the runner's timed flush at
@@ -30,7 +30,13 @@ def _race(*flags):
 
 
 def test_two_workers_lose_elements_without_the_fix_and_none_with_it():
-    without = _race()
+    # The race needs a write to land between the flush's get() and _clear(): a matter of
+    # timing, which one run on a loaded machine can miss (seen with Beam 2.77 at a load
+    # average of 15 on 2 cores). One loss in up to three unfixed runs shows it is real.
+    for _ in range(3):
+        without = _race()
+        if without["lost"] > 0:
+            break
     assert without["lost"] > 0, without  # the race is real on this Beam: the fix is needed
     fixed = _race("--fix")
     assert fixed["lost"] == 0 and fixed["counted"] == ELEMENTS, fixed
@@ -39,9 +45,9 @@ def test_two_workers_lose_elements_without_the_fix_and_none_with_it():
 def test_the_fix_is_refused_on_a_beam_version_it_was_not_checked_on():
     from components.common.beam_options import VERIFIED_BEAM, apply_multiworker_fix
 
-    with pytest.raises(ConfigurationError, match=r"Apache Beam 2\.99\.0.*verified on that version only"):
+    with pytest.raises(ConfigurationError, match=r"Apache Beam 2\.99\.0.*verified on those versions only"):
         apply_multiworker_fix("2.99.0")
-    assert VERIFIED_BEAM == "2.72.0"
+    assert VERIFIED_BEAM == ("2.72.0", "2.77.0")
 
 
 def test_one_worker_leaves_beam_untouched():

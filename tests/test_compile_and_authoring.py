@@ -31,7 +31,7 @@ def test_compiled_training_pipeline_loads_as_a_component():
 
 
 def test_every_executor_uses_the_one_image_and_it_can_be_overridden(tmp_path):
-    from components.image import COMPONENT_IMAGE
+    from components.image import COMPONENT_IMAGE, DEFAULT_TRACK, image_for_track
     from pipelines.compile import compile_all
 
     with open(os.path.join(COMPILED, "training.yaml")) as handle:
@@ -42,7 +42,9 @@ def test_every_executor_uses_the_one_image_and_it_can_be_overridden(tmp_path):
     tasks = document["root"]["dag"]["tasks"]
     assert tasks["data-gate"]["dependentTasks"] == ["validate"]
     assert {"data-gate", "check-settings"} <= set(tasks["transform"]["dependentTasks"])
-    assert {e["container"]["image"] for e in executors.values()} == {COMPONENT_IMAGE}
+    # compiled/ is compiled on the tfx-1.16 track: it names that track's image whichever
+    # track runs this test (on tfx-1.21, COMPONENT_IMAGE is the -tfx-1.21 one).
+    assert {e["container"]["image"] for e in executors.values()} == {image_for_track(DEFAULT_TRACK)}
 
     digest = "europe-docker.pkg.dev/p/r/kfp-tf-components@sha256:" + "a" * 64
     compile_all(str(tmp_path), image=digest)

@@ -18,8 +18,8 @@ is no second thread to race with. It changes one documented module setting rathe
 than Beam's code; the timed flush only bounds latency for streaming, which a batch
 step does not need. (The other cure, taking the flush lock around every write, means
 replacing a method of a Cython class; it also passed every trial, but it patches code.)
-It is applied only when more than one worker is asked for, and only on the Beam version
-it was verified on (``VERIFIED_BEAM``); on any other version ``pipeline_options``
+It is applied only when more than one worker is asked for, and only on the Beam
+versions it was verified on (``VERIFIED_BEAM``); on any other version ``pipeline_options``
 refuses more than one worker until the fix is checked again
 (``benchmarks/beam_race.py`` and tests/test_beam_multiworker.py show how).
 """
@@ -31,7 +31,9 @@ from components.common.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
-VERIFIED_BEAM = "2.72.0"  # the Beam version the race and its fix were verified on
+# The Beam versions the race and its fix were verified on (benchmarks/beam_race.py,
+# tests/test_beam_multiworker.py): 2.72.0 (the tfx-1.16 track), 2.77.0 (tfx-1.21, in its image).
+VERIFIED_BEAM = ("2.72.0", "2.77.0")
 
 # The component image's own URI, baked into it at build time (Dockerfile, SDK_CONTAINER_IMAGE):
 # workers of a non-local runner run that image, so they have this package and its TFDV/TFT/TFMA.
@@ -56,13 +58,13 @@ def apply_multiworker_fix(beam_version: str) -> None:
     """Turn off the FnApiRunner's timed flush of worker input (see the module docstring).
 
     Raises:
-      ConfigurationError: ``beam_version`` is not the one the fix was verified on.
+      ConfigurationError: ``beam_version`` is not one the fix was verified on.
     """
-    if beam_version != VERIFIED_BEAM:
+    if beam_version not in VERIFIED_BEAM:
         raise ConfigurationError(
             f"More than one local Beam worker (--direct_num_workers) is refused on Apache Beam {beam_version}: "
-            f"Beam {VERIFIED_BEAM}'s FnApiRunner silently dropped elements with several workers, and the fix in "
-            "components/common/beam_options.py was verified on that version only. Use one worker, or run "
+            f"Beam {' and '.join(VERIFIED_BEAM)}'s FnApiRunner silently dropped elements with several workers, and the "
+            "fix in components/common/beam_options.py was verified on those versions only. Use one worker, or run "
             "benchmarks/beam_race.py (and tests/test_beam_multiworker.py) on this version and update VERIFIED_BEAM."
         )
     from apache_beam.runners.portability.fn_api_runner import worker_handlers

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, List, Optional, Tuple
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 @dataclass
@@ -84,7 +84,10 @@ class FakeService:
                 body = None
                 if raw and "json" in (self.headers.get("Content-Type") or ""):
                     body = json.loads(raw)
-                request = Recorded(self.command, parts.path, parse_qs(parts.query), dict(self.headers), raw, body)
+                # The path as Google's front ends route it: percent-decoded (the REST transport on
+                # google-api-core 2.44, the tfx-1.21 track, sends models/ID%40VERSION; 2.30 sends @).
+                request = Recorded(self.command, unquote(parts.path), parse_qs(parts.query), dict(self.headers), raw,
+                                   body)
                 with service._lock:
                     service.requests.append(request)
                     status, payload = service._dispatch(request)
