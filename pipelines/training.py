@@ -52,13 +52,17 @@ def training(
     task: str = "auto",
     module_file: str = "",
     column_roles: Dict[str, str] = {},
-    epochs: int = 20,
-    batch_size: int = 32,
+    epochs: int = 100,
+    batch_size: int = 0,
     learning_rate: float = 0.005,
-    hidden_units: List[int] = [64, 32],
+    hidden_units: List[int] = [],
     seed: int = 42,
     checkpoint_dir: str = "",
-    early_stopping_patience: int = 0,
+    early_stopping_patience: int = 10,
+    validation_fraction: float = 0.15,
+    class_weight: str = "auto",
+    dropout: float = 0.1,
+    l2: float = 0.0001,
     deterministic: bool = False,
     train_cpu_limit: str = "4",
     train_memory_limit: str = "16G",
@@ -97,16 +101,22 @@ def training(
       column_roles: {column: role} overriding the roles inferred from the statistics
         (numeric, categorical, date, identifier, text, boolean), e.g.
         {"order_id": "identifier", "when": "categorical"}; README, "Column roles".
-      epochs: Training epochs.
-      batch_size: Training batch size.
+      epochs: The most training epochs (early stopping usually stops sooner).
+      batch_size: Training batch size; 0: chosen from the train rows (32..512).
       learning_rate: Adam learning rate.
-      hidden_units: Sizes of the hidden layers.
+      hidden_units: Sizes of the hidden layers; empty: scaled to the inputs and rows.
       seed: Random seed; -1 for none.
       checkpoint_dir: Stable folder (gs:// on a cluster) where train saves a checkpoint
         after every epoch, so a retried or re-run training resumes from it; empty:
         inside the model output.
       early_stopping_patience: Stop training after this many epochs without a lower
-        eval loss (best weights kept); 0: off.
+        loss on the validation slice (best weights kept); 0: off.
+      validation_fraction: Share of the train split held out as the validation slice
+        for early stopping (never the eval split); none under 128 train rows; 0: none.
+      class_weight: auto (square-root balanced weights for imbalanced classes),
+        balanced or none; the choice is logged and in the run summary.
+      dropout: Dropout rate after each hidden layer of the default model.
+      l2: L2 penalty on the default model's hidden-layer weights.
       deterministic: Deterministic TensorFlow ops in train (same data and seed, same model).
       train_cpu_limit: CPU limit of the train task ("4", "500m").
       train_memory_limit: Memory limit of the train task ("16G").
@@ -197,6 +207,10 @@ def training(
         checkpoint_dir=checkpoint_dir,
         early_stopping_patience=early_stopping_patience,
         deterministic=deterministic,
+        validation_fraction=validation_fraction,
+        class_weight=class_weight,
+        dropout=dropout,
+        l2=l2,
     )
     # A killed or preempted train task is retried and resumes from its checkpoint.
     train_task.set_retry(TRAIN_RETRIES, backoff_duration="30s")

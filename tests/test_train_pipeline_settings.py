@@ -29,7 +29,7 @@ def test_train_task_carries_resources_retries_and_its_inputs(tmp_path):
     defaults = {name: spec.get("defaultValue") for name, spec in root["inputDefinitions"]["parameters"].items()}
     assert defaults["train_cpu_limit"] == "4" and defaults["train_memory_limit"] == "16G"
     assert defaults["train_accelerator_type"] == "" and defaults["train_accelerator_count"] == 1
-    assert defaults["checkpoint_dir"] == "" and defaults["early_stopping_patience"] == 0
+    assert defaults["checkpoint_dir"] == "" and defaults["early_stopping_patience"] == 10
     task = root["dag"]["tasks"]["train"]
     assert task["retryPolicy"]["maxRetryCount"] == TRAIN_RETRIES >= 1
     wired = {name: spec.get("componentInputParameter") for name, spec in task["inputs"]["parameters"].items()}

@@ -53,7 +53,9 @@ def penguin_accuracy(model_dir):
 @pytest.mark.slow
 def test_killed_training_resumes_from_its_last_completed_epoch(tmp_path, penguin_run, caplog):
     checkpoint_dir = str(tmp_path / "checkpoints")
-    process = start_training(penguin_run, [str(tmp_path / "killed")], epochs=EPOCHS, checkpoint_dir=checkpoint_dir)
+    # Patience off: the test counts every epoch of the resumed run.
+    process = start_training(penguin_run, [str(tmp_path / "killed")], epochs=EPOCHS, checkpoint_dir=checkpoint_dir,
+                             early_stopping_patience=0)
     deadline = time.monotonic() + 300
     try:
         while process.poll() is None and time.monotonic() < deadline:
@@ -74,7 +76,7 @@ def test_killed_training_resumes_from_its_last_completed_epoch(tmp_path, penguin
     with caplog.at_level(logging.INFO, logger="components.train.runtime"):
         result = train(
             penguin_run.transform_graph, penguin_run.transformed_examples, str(tmp_path / "resumed"),
-            epochs=EPOCHS, checkpoint_dir=checkpoint_dir,
+            epochs=EPOCHS, checkpoint_dir=checkpoint_dir, early_stopping_patience=0,
         )
     assert f"Resuming from checkpoint after epoch {saved_epoch} of {EPOCHS}" in caplog.text
     assert result["resumed_from_epoch"] == saved_epoch

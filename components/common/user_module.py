@@ -14,8 +14,9 @@ either or both of:
   prediction in the label's units ``[batch, 1]`` (regression). ``features`` is a
   list of ``components.train.model.Feature``; ``task`` the facts of ``task.json``
   (``task``, ``classes``, ``label_mean``, ...); ``hyperparameters`` a dict with
-  ``hidden_units``, ``learning_rate``, ``batch_size``, ``epochs`` and ``seed``.
-  A model returned uncompiled is compiled with Adam and the task's loss
+  ``hidden_units``, ``learning_rate``, ``batch_size``, ``epochs``, ``seed``,
+  ``dropout``, ``l2`` and ``class_weights`` (sizes already resolved from the data when
+  left to the default: ``components/train/defaults.py``). A model returned uncompiled is compiled with Adam and the task's loss
   (``components/train/builder.py::compile_for_task``).
 
 Whatever is not defined keeps the built-in default. A module that breaks the

@@ -13,16 +13,20 @@ def train(
     transformed_examples: Input[Dataset],
     model: Output[Model],
     tensorboard_logs: Output[Artifact],
-    epochs: int = 20,
-    batch_size: int = 32,
+    epochs: int = 100,
+    batch_size: int = 0,
     learning_rate: float = 0.005,
-    hidden_units: List[int] = [64, 32],
+    hidden_units: List[int] = [],
     seed: int = 42,
     module_file: str = "",
     checkpoint_dir: str = "",
-    early_stopping_patience: int = 0,
+    early_stopping_patience: int = 10,
     deterministic: bool = False,
     examples: Optional[Input[Dataset]] = None,
+    validation_fraction: float = 0.15,
+    class_weight: str = "auto",
+    dropout: float = 0.1,
+    l2: float = 0.0001,
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
 
@@ -42,25 +46,40 @@ def train(
         tf.Examples ("examples": string[N]); both return probabilities, class_ids and
         classes (classification) or predictions (regression). The transform graph is
         inside, so serving cannot skew from training. Metadata: epochs reached and
-        run, the epoch resumed from, and the last epoch's train and eval metrics.
+        run, the epoch resumed from, whether training stopped early and its best
+        epoch, the train rows and the validation slice's rows, the batch size,
+        hidden units and class weights used, ``defaults`` (each setting chosen from
+        the data, with why), and the last epoch's train and validation-slice metrics.
       tensorboard_logs: Output. TensorBoard event files (train/ and validation/).
-      epochs: Passes over the train split.
-      batch_size: Examples per gradient step.
+      epochs: The most passes over the train split (early stopping may stop sooner).
+      batch_size: Examples per gradient step; 0: about 1/64 of the fitting rows, a power
+        of two in 32..512.
       learning_rate: Adam learning rate.
-      hidden_units: Sizes of the hidden ReLU layers.
-      seed: Random seed for weights and shuffling; -1 for none.
+      hidden_units: Sizes of the hidden ReLU layers; empty: scaled to the model's inputs
+        (first layer the power of two at or above twice their count, 32..256, at most
+        about a quarter of the fitting rows; then half as wide).
+      seed: Random seed for weights, shuffling and the validation slice; -1 for none.
       module_file: Optional Python file (local or gs://); its build_model(features,
         task, hyperparameters), when defined, replaces the default Keras model.
       checkpoint_dir: Stable folder (gs:// on a cluster) for resumable checkpoints,
         one sub-folder per training fingerprint, removed once the model is exported;
         empty: inside the model output (resumes only where a retry gets the same
         output folder on shared storage).
-      early_stopping_patience: Stop after this many epochs without a lower eval
-        loss, keeping the best epoch's weights; 0: off.
+      early_stopping_patience: Stop after this many epochs without a lower loss on the
+        validation slice, keeping the best epoch's weights; 0: off.
       deterministic: Deterministic TensorFlow ops (same inputs and seed, same model).
       examples: Optional. The raw examples from ingest, which the transform read: with a
         checkpoint_dir, the training fingerprint hashes their records (a re-run that
         transforms them again resumes); without, the transformed records.
+      validation_fraction: Share of the train split held out (a seeded hash choice,
+        at least 32 rows, at most 50,000) as the validation slice early stopping
+        watches; the eval split, which blesses the model, is never used for it. A
+        train split under 128 rows gets no slice (every epoch runs; logged). 0: none.
+      class_weight: Classification: auto (square-root balanced class weights when the
+        largest class has at least 3 times the rows of the smallest; logged and in the
+        metadata), balanced (n / (classes * n_class)) or none.
+      dropout: Dropout rate after each hidden layer of the default model.
+      l2: L2 penalty on the default model's hidden-layer weights.
 
     Raises:
       ConfigurationError: A hyperparameter is out of range, or the module file breaks
@@ -84,6 +103,10 @@ def train(
         deterministic=deterministic,
         tensorboard_uri=tensorboard_logs.path,
         examples_uri=examples.path if examples else "",
+        validation_fraction=validation_fraction,
+        class_weight=class_weight,
+        dropout=dropout,
+        l2=l2,
     )
     model.metadata.update(result)
     model.metadata["framework"] = "tensorflow"

@@ -10,7 +10,8 @@ A model builder — this module's ``build_model`` or a user module's — is call
   (``classification`` or ``regression``), ``classes`` (class names in class-id
   order), ``label_mean`` / ``label_std`` (regression), ``label``, ``features``.
 - ``hyperparameters``: ``hidden_units``, ``learning_rate``, ``batch_size``,
-  ``epochs``, ``seed``.
+  ``epochs``, ``seed``, ``dropout``, ``l2`` (the sizes resolved: a default left to the
+  data is already chosen, ``components/train/defaults.py``).
 
 It outputs class probabilities ``[batch, len(classes)]`` (softmax) for
 classification, or a prediction in the label's units ``[batch, 1]`` for
@@ -20,8 +21,9 @@ regression. A model returned uncompiled is compiled by the trainer with Adam at
 The default: numeric features enter as they are (already z-scored); categorical
 features (an ``int_domain`` marked categorical, as vocabularies and buckets
 produce) are one-hot encoded when small and embedded when large. A stack of ReLU
-layers follows, then a softmax over the classes or a single linear unit rescaled
-to the label's range.
+layers follows (each with an L2 penalty ``l2`` on its weights and ``dropout`` after
+it), then a softmax over the classes or a single linear unit rescaled to the
+label's range.
 """
 import dataclasses
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -107,8 +109,28 @@ def encode(feature: Feature, tensor):
     size = feature.vocabulary_size
     if size <= ONE_HOT_LIMIT and feature.shape == (1,):
         return keras.layers.CategoryEncoding(num_tokens=size, output_mode="one_hot")(tensor)
-    dim = min(16, max(4, int(size**0.25) * 2))
+    dim = _embedding_dim(size)
     return keras.layers.Flatten()(keras.layers.Embedding(size, dim)(tensor))
+
+
+def input_width(features: Sequence[Feature]) -> int:
+    """How many numbers the default encoding feeds the first hidden layer."""
+    width = 0
+    for feature in features:
+        values = 1
+        for dim in feature.shape:
+            values *= int(dim)
+        if not feature.is_categorical:
+            width += values
+        elif feature.vocabulary_size <= ONE_HOT_LIMIT and feature.shape == (1,):
+            width += feature.vocabulary_size
+        else:
+            width += values * _embedding_dim(feature.vocabulary_size)
+    return width
+
+
+def _embedding_dim(size: int) -> int:
+    return min(16, max(4, int(size**0.25) * 2))
 
 
 def output_layer(task: Dict[str, object], x):
@@ -124,12 +146,17 @@ def output_layer(task: Dict[str, object], x):
 
 
 def build_model(features: List[Feature], task: Dict[str, object], hyperparameters: Dict[str, object]):
-    """The default model: encoded features -> ReLU layers (``hidden_units``) -> the task's head."""
+    """The default model: encoded features -> ReLU layers (``hidden_units``, ``l2``,
+    ``dropout``) -> the task's head."""
     import keras
 
     inputs = {feature.name: feature.keras_input() for feature in features}
     encoded = [encode(feature, inputs[feature.name]) for feature in features]
     x = keras.layers.Concatenate()(encoded) if len(encoded) > 1 else encoded[0]
+    dropout, l2 = float(hyperparameters.get("dropout", 0.0)), float(hyperparameters.get("l2", 0.0))
     for units in hyperparameters.get("hidden_units", (64, 32)):
-        x = keras.layers.Dense(int(units), activation="relu")(x)
+        regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+        x = keras.layers.Dense(int(units), activation="relu", kernel_regularizer=regularizer)(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout, seed=hyperparameters.get("seed"))(x)
     return keras.Model(inputs, output_layer(task, x))

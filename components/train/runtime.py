@@ -15,6 +15,8 @@ from typing import Dict, Optional, Sequence
 
 from components.common import layout
 from components.common.errors import ConfigurationError
+from components.train.defaults import CLASS_WEIGHT_MODES, DEFAULT_DROPOUT, DEFAULT_L2
+from components.train.validation_slice import DEFAULT_FRACTION
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +31,11 @@ def model_input(tensor):
 
 
 def make_dataset(
-    transformed_examples_uri: str, split: str, feature_spec, task_info, batch_size: int, shuffle: bool, seed: int = 0
+    transformed_examples_uri: str, split: str, feature_spec, task_info, batch_size: int, shuffle: bool, seed: int = 0,
+    keep=None,
 ):
-    """(features, label) batches from the gzip TFRecords of one transformed split."""
+    """(features, label) batches from the gzip TFRecords of one transformed split;
+    ``keep``: an optional predicate on the serialized records (a bool tensor)."""
     import tensorflow as tf
 
     files = sorted(tf.io.gfile.glob(layout.examples_pattern(transformed_examples_uri, split)))
@@ -39,6 +43,8 @@ def make_dataset(
     features = list(task_info["features"])
     wanted = {name: feature_spec[name] for name in features + [label_key]}
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    if keep is not None:
+        dataset = dataset.filter(keep)
     if shuffle:
         dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
 
@@ -50,16 +56,27 @@ def make_dataset(
     return dataset.batch(batch_size).map(parse, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def _check_hyperparameters(epochs, batch_size, learning_rate, hidden_units, early_stopping_patience) -> None:
-    if epochs < 1 or batch_size < 1 or learning_rate <= 0 or any(int(u) < 1 for u in hidden_units):
+def _check_hyperparameters(
+    epochs, batch_size, learning_rate, hidden_units, early_stopping_patience, validation_fraction, class_weight,
+    dropout, l2,
+) -> None:
+    if epochs < 1 or batch_size < 0 or learning_rate <= 0 or any(int(u) < 1 for u in hidden_units):
         raise ConfigurationError(
-            f"epochs ({epochs}), batch_size ({batch_size}), learning_rate ({learning_rate}) and "
-            f"hidden_units ({list(hidden_units)}) must all be positive."
+            f"epochs ({epochs}), learning_rate ({learning_rate}) and hidden_units ({list(hidden_units)}) must all "
+            f"be positive, batch_size ({batch_size}) positive or 0 (chosen from the rows)."
         )
     if early_stopping_patience < 0:
         raise ConfigurationError(
             f"early_stopping_patience must be 0 (off) or a number of epochs, got {early_stopping_patience}."
         )
+    if not 0 <= validation_fraction <= 0.5:
+        raise ConfigurationError(
+            f"validation_fraction must be in [0, 0.5] (0: no validation slice), got {validation_fraction}."
+        )
+    if class_weight not in CLASS_WEIGHT_MODES:
+        raise ConfigurationError(f"class_weight must be one of {', '.join(CLASS_WEIGHT_MODES)}, got {class_weight!r}.")
+    if not 0 <= dropout < 1 or l2 < 0:
+        raise ConfigurationError(f"dropout must be in [0, 1) and l2 at least 0, got dropout {dropout}, l2 {l2}.")
 
 
 def _epoch_progress(epochs: int):
@@ -89,7 +106,7 @@ def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: s
     early_stopping = None
     if early_stopping_patience:
         early_stopping = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=int(early_stopping_patience), restore_best_weights=True, verbose=1
+            monitor="val_loss", patience=int(early_stopping_patience), restore_best_weights=True, verbose=0
         )
         callbacks.append(early_stopping)
     if tensorboard_uri:
@@ -97,45 +114,79 @@ def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: s
     return callbacks, early_stopping
 
 
+def _decide(name: str, value, why: str, decisions: Dict[str, str]):
+    """Log a setting chosen by default and keep its reason for the metadata."""
+    logger.info("Training default: %s = %s (%s)", name, value, why)
+    decisions[name] = why
+    return value
+
+
 def train(
     transform_graph_uri: str,
     transformed_examples_uri: str,
     model_uri: str,
-    epochs: int = 20,
-    batch_size: int = 32,
+    epochs: int = 100,
+    batch_size: int = 0,
     learning_rate: float = 0.005,
-    hidden_units: Sequence[int] = (64, 32),
+    hidden_units: Sequence[int] = (),
     seed: Optional[int] = 42,
     module_file: str = "",
     checkpoint_dir: str = "",
-    early_stopping_patience: int = 0,
+    early_stopping_patience: int = 10,
     deterministic: bool = False,
     tensorboard_uri: str = "",
     examples_uri: str = "",
+    validation_fraction: float = DEFAULT_FRACTION,
+    class_weight: str = "auto",
+    dropout: float = DEFAULT_DROPOUT,
+    l2: float = DEFAULT_L2,
 ) -> Dict[str, object]:
     """Fit the model and export it (transform inside) to ``model_uri``.
+
+    Early stopping watches the loss on a validation slice carved from the train split
+    (``components/train/validation_slice.py``: a seeded, deterministic hash choice of
+    ``validation_fraction`` of the rows, at least 32; none when the train split has
+    fewer than 128 rows, then every epoch runs), never the eval split that blesses the
+    model; the best epoch's weights are kept. Settings left to the data (batch size,
+    hidden units, class weights: ``components/train/defaults.py``) are logged with
+    their reason and returned under ``defaults``.
 
     Args:
       transform_graph_uri, transformed_examples_uri: the transform's outputs.
       model_uri: output SavedModel folder.
-      epochs, batch_size, learning_rate, hidden_units, seed: the usual; seed None
-        for unseeded.
+      epochs: the most epochs (fewer when early stopping stops).
+      batch_size: examples per step; 0: chosen from the fitting rows.
+      learning_rate: Adam's.
+      hidden_units: hidden layer sizes of the default model; empty: scaled to the
+        model inputs and the rows.
+      seed: weights, shuffling and the validation slice; None for unseeded (the
+        slice then uses key 0, still deterministic).
       module_file: optional user module (local or gs://); its ``build_model``, when
         defined, replaces the default model (see ``components/common/user_module.py``).
       checkpoint_dir: stable folder for resumable checkpoints (local or gs://), one
         sub-folder per training fingerprint; empty: inside ``model_uri``.
-      early_stopping_patience: stop after this many epochs without a lower eval loss
-        and keep the best epoch's weights; 0: off.
+      early_stopping_patience: stop after this many epochs without a lower loss on the
+        validation slice and keep the best epoch's weights; 0: off. A resumed training
+        counts patience from the resumed epoch.
       deterministic: make TensorFlow's ops deterministic (needs a seed).
       tensorboard_uri: folder for TensorBoard logs; empty: none.
       examples_uri: the raw examples the transform read (ingest's output); with a
         checkpoint_dir, the fingerprint hashes their records, which a re-run that
         transforms them again reproduces exactly; empty: the transformed records
         (``checkpoints.training_fingerprint``).
+      validation_fraction: share of the train rows held out for early stopping, in
+        [0, 0.5]; 0: none (and no early stopping).
+      class_weight: classification only: ``auto`` (square-root balanced weights when the
+        largest class has 3 times the rows of the smallest), ``balanced`` or ``none``.
+      dropout, l2: the default model's dropout rate after each hidden layer and L2
+        penalty on its weights.
 
     Returns:
       ``task``, ``epochs`` (reached), ``epochs_run`` (this attempt), ``resumed_from_epoch``,
-      ``stopped_early``, and the last epoch's loss and metrics (train and ``val_``).
+      ``stopped_early``, ``best_epoch``, ``train_rows``, ``validation_rows`` (the slice),
+      ``fit_rows``, ``batch_size``, ``hidden_units``, ``class_weights`` ({class: weight}
+      or None), ``defaults`` ({setting: why}), and the last epoch's loss and metrics
+      (``val_``: on the validation slice; none without one).
 
     Raises:
       ConfigurationError: a hyperparameter is out of range, or the module file breaks
@@ -145,32 +196,60 @@ def train(
     import tensorflow_transform as tft
 
     from components.common.user_module import load_user_module
-    from components.train import checkpoints
+    from components.train import checkpoints, defaults, validation_slice
     from components.train.builder import make_model
     from components.train.devices import distribution_strategy, seed_everything
     from components.train.export import export_serving_model
-    from components.train.model import model_features
+    from components.train.model import input_width, model_features
     from components.common.task import read_task_info
 
-    _check_hyperparameters(epochs, batch_size, learning_rate, hidden_units, early_stopping_patience)
+    _check_hyperparameters(
+        epochs, batch_size, learning_rate, hidden_units, early_stopping_patience, validation_fraction, class_weight,
+        dropout, l2,
+    )
     module = load_user_module(module_file) if module_file else None
     seed_everything(seed, deterministic)
     task_info = read_task_info(transform_graph_uri)
     tft_output = tft.TFTransformOutput(transform_graph_uri)
     spec = tft_output.transformed_feature_spec()
     features = model_features(tft_output, list(task_info["features"]))
+    decisions: Dict[str, str] = {}
+
+    slice_key = seed or 0
+    train_files = sorted(tf.io.gfile.glob(layout.examples_pattern(transformed_examples_uri, layout.TRAIN)))
+    train_rows, hashes = validation_slice.scan(train_files, slice_key)
+    plan = validation_slice.plan(train_rows, float(validation_fraction))
+    threshold, validation_rows = validation_slice.threshold(hashes, plan.rows)
+    _decide("validation_slice", validation_rows, plan.reason, decisions)
+    fit_rows = train_rows - validation_rows
+    batch = _decide("batch_size", *defaults.batch_size(int(batch_size), fit_rows), decisions)
+    units = _decide("hidden_units", *defaults.hidden_units(hidden_units, input_width(features), fit_rows), decisions)
+    weights = None
+    if task_info["task"] == "classification":
+        weights = _decide("class_weight", *defaults.class_weights(
+            class_weight, task_info["classes"], task_info.get("class_counts") or {}), decisions)
     hyperparameters = {
-        "hidden_units": [int(u) for u in hidden_units],
+        "hidden_units": units,
         "learning_rate": float(learning_rate),
-        "batch_size": int(batch_size),
+        "batch_size": int(batch),
         "epochs": int(epochs),
         "seed": seed,
+        "dropout": float(dropout),
+        "l2": float(l2),
+        "validation_fraction": float(validation_fraction),
+        "class_weights": weights,
+        "early_stopping_patience": int(early_stopping_patience),
     }
+    held_out = (lambda records: validation_slice.in_slice(records, slice_key, threshold)) if validation_rows else None
     train_data = make_dataset(
-        transformed_examples_uri, layout.TRAIN, spec, task_info, batch_size, shuffle=True, seed=seed or 0
+        transformed_examples_uri, layout.TRAIN, spec, task_info, batch, shuffle=True, seed=seed or 0,
+        keep=(lambda records: tf.logical_not(held_out(records))) if held_out else None,
     )
-    eval_data = make_dataset(transformed_examples_uri, layout.EVAL, spec, task_info, batch_size, shuffle=False)
-    sample_inputs = next(iter(eval_data.take(1)))[0]
+    validation_data = (
+        make_dataset(transformed_examples_uri, layout.TRAIN, spec, task_info, batch, shuffle=False, keep=held_out)
+        if held_out else None
+    )
+    sample_inputs = next(iter(train_data.take(1)))[0]
 
     with distribution_strategy().scope():
         model = make_model(module, features, task_info, hyperparameters, sample_inputs)
@@ -192,17 +271,25 @@ def train(
         logger.info("Resuming from checkpoint after epoch %d of %d (%s)", resumed_from, epochs, location)
     else:
         logger.info("No checkpoint to resume; saving one after every epoch to %s", location)
-    callbacks, early_stopping = _callbacks(location, early_stopping_patience, tensorboard_uri, int(epochs))
+    patience = int(early_stopping_patience) if validation_data is not None else 0
+    if early_stopping_patience and not patience:
+        logger.info("Early stopping off: no validation slice (%s)", plan.reason)
+    callbacks, early_stopping = _callbacks(location, patience, tensorboard_uri, int(epochs))
     # verbose=0: the progress callback writes one line per epoch, Keras' own lines would repeat it.
-    history = model.fit(train_data, validation_data=eval_data, epochs=int(epochs), verbose=0, callbacks=callbacks)
+    history = model.fit(
+        train_data, validation_data=validation_data, epochs=int(epochs), verbose=0, callbacks=callbacks,
+        class_weight=weights,
+    )
 
     export_serving_model(model, tft_output, task_info, model_uri)
     checkpoints.remove_checkpoint(location)
     epochs_run = len(history.history.get("loss", []))
     if epochs_run:
         last = {name: float(values[-1]) for name, values in history.history.items()}
-    else:  # the checkpoint already held every epoch: report the restored model's eval metrics
-        last = {f"val_{k}": float(v) for k, v in model.evaluate(eval_data, return_dict=True, verbose=0).items()}
+    elif validation_data is not None:  # the checkpoint already held every epoch: the restored model's
+        last = {f"val_{k}": float(v) for k, v in model.evaluate(validation_data, return_dict=True, verbose=0).items()}
+    else:
+        last = {}
     diverged = sorted(name for name, value in last.items() if not math.isfinite(value))
     if diverged:
         logger.warning(
@@ -212,15 +299,30 @@ def train(
         )
     # NaN is not JSON (nor KFP metadata): a diverged metric is recorded as null.
     last = {name: (value if math.isfinite(value) else None) for name, value in last.items()}
+    stopped = bool(early_stopping and early_stopping.stopped_epoch > 0)
+    best_epoch = None
+    if early_stopping is not None and getattr(early_stopping, "best_epoch", None) is not None and epochs_run:
+        best_epoch = (resumed_from or 0) + int(early_stopping.best_epoch) + 1
     result = {
         "task": task_info["task"],
         "epochs": (resumed_from or 0) + epochs_run,
         "epochs_run": epochs_run,
         "resumed_from_epoch": resumed_from or 0,
-        "stopped_early": bool(early_stopping and early_stopping.stopped_epoch > 0),
+        "stopped_early": stopped,
+        "best_epoch": best_epoch,
+        "train_rows": train_rows,
+        "validation_rows": validation_rows,
+        "fit_rows": fit_rows,
+        "batch_size": int(batch),
+        "hidden_units": units if not (module and module.build_model) else None,
+        "class_weights": {task_info["classes"][i]: w for i, w in weights.items()} if weights else None,
+        "defaults": decisions,
         "model_builder": f"{module.path}:build_model" if module and module.build_model else "default",
         **last,
     }
+    if stopped:
+        logger.info("Early stopping after epoch %d: the best validation loss was at epoch %s (weights restored)",
+                    result["epochs"], best_epoch)
     with tf.io.gfile.GFile(os.path.join(model_uri, SUMMARY_FILE), "w") as handle:
         json.dump(result, handle, indent=2)
     logger.info("Training done: %s", result)

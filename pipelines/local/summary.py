@@ -78,6 +78,7 @@ def build_summary(
     infra = outputs.get("infra-validate", {}).get("infra_blessing", {})
     baseline = evaluation.get("baseline") or {}
     transform_graph = outputs.get("transform", {}).get("transform_graph", {})
+    model = outputs.get("train", {}).get("model", {})
     predictions = outputs.get("predict", {}).get("predictions", {})
     verdict = outputs.get("monitor", {}).get("verdict", {})
     alert = outputs.get("monitoring-alert", {}).get("alert", {})
@@ -93,6 +94,7 @@ def build_summary(
         "serving_inputs": transform_graph.get("serving_inputs") or {},
         "column_roles": transform_graph.get("column_roles"),
         "column_notes": transform_graph.get("column_notes") or [],
+        "training": training_facts(model) if model else None,
         "anomalies": anomalies.get("anomalies") if anomalies else None,
         "anomaly_count": anomalies.get("anomaly_count") if anomalies else None,
         "drift": anomalies.get("drift") if anomalies else None,
@@ -146,6 +148,32 @@ def write_summary(path: str, summary: Dict) -> None:
     os.replace(partial, path)
 
 
+TRAINING_FACTS = ("epochs", "stopped_early", "best_epoch", "train_rows", "validation_rows", "batch_size",
+                  "hidden_units", "class_weights", "defaults")
+
+
+def training_facts(model: Dict) -> Dict:
+    """What train decided and how it went, from the model's metadata (``TRAINING_FACTS``)."""
+    def plain(value):
+        return [_integer(v) for v in value] if isinstance(value, list) else _integer(value)
+
+    return {key: plain(model.get(key)) for key in TRAINING_FACTS if key in model}
+
+
+def training_line(facts: Dict) -> str:
+    """``training: stopped early at epoch 23 (best 13) on a validation slice of 41 of 274 train rows; ...``."""
+    epochs = f"epoch {facts.get('epochs')}"
+    ran = (f"stopped early at {epochs} (best {facts.get('best_epoch')})" if facts.get("stopped_early")
+           else f"ran to {epochs}")
+    rows = (f"validation slice of {facts['validation_rows']} of {facts.get('train_rows')} train rows"
+            if facts.get("validation_rows") else "no validation slice")
+    weights = facts.get("class_weights")
+    shown = ", ".join(f"{name} {value:.3g}" for name, value in weights.items()) if weights else "none"
+    units = facts.get("hidden_units")
+    return (f"training: {ran} on a {rows}; batch {facts.get('batch_size')}"
+            + (f", hidden units {units}" if units else "") + f"; class weights: {shown}")
+
+
 def column_roles_line(records: List[Dict]) -> str:
     """``numeric: a, b; date: when; identifier: id (override)`` from the transform's roles records."""
     by_role: Dict[str, List[str]] = {}
@@ -184,6 +212,11 @@ def human_summary(summary: Dict) -> str:
         lines.append(f"    {note}")
     if summary.get("anomaly_count") is not None:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
+    if summary.get("training"):
+        lines.append("  " + training_line(summary["training"]))
+        weighting = (summary["training"].get("defaults") or {}).get("class_weight")
+        if summary["training"].get("class_weights") and weighting:
+            lines.append(f"    {weighting}")
     drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
     # When validation stopped the run, its error (shown last) lists the anomalies and
     # the drifted features: they are not listed twice.
