@@ -12,7 +12,11 @@ import pytest
 
 from conftest import REPO_ROOT
 
+# Beside the interpreter in a venv; in the component image the package's scripts are in
+# /opt/package/bin (installed with --target), on PATH.
 KFP_TF = os.path.join(os.path.dirname(sys.executable), "kfp-tf")
+if not os.path.exists(KFP_TF):
+    KFP_TF = shutil.which("kfp-tf") or KFP_TF
 
 
 def _session_processes(session_id):

@@ -54,7 +54,7 @@ def check_float_range(table, path: str, first_row: int = 1) -> None:
         values = column.to_numpy().astype(np.float64)
         large = np.flatnonzero(np.isfinite(values) & (np.abs(values) > FLOAT32_MAX))
         if len(large):
-            shown = "; ".join(f"row {first_row + int(i)}: {values[i]!r}" for i in large[:5])
+            shown = "; ".join(f"row {first_row + int(i)}: {float(values[i])!r}" for i in large[:5])
             raise DataError(
                 f"{path}: column {name!r} has values beyond the float32 range (about ±3.4e38) the model reads "
                 f"numbers as, which would become infinities: {shown}. Rescale the column (other units, or a "
