@@ -5,8 +5,9 @@ TaskManagers, Beam's Flink job server and a Python SDK worker pool, each its own
 process on loopback) and runs this module (marker ``engine``). Ingest, statistics,
 transform, evaluation and batch prediction run through their runtime functions once
 with Beam's in-process runner and once on Flink, on the penguins, and must agree: the
-same rows in each split, statistics equal within sketch error, identical transformed
-examples and predictions, the same evaluation metrics. The model is trained once,
+same rows in each split, statistics equal within sketch error, the same transformed
+examples and predictions (identical but for float32 rounding where two workers add in
+another order or batch rows otherwise), the same evaluation metrics. The model is trained once,
 locally (training is not a Beam step). Without the engine the test fails.
 """
 import csv
@@ -190,5 +191,15 @@ def test_batch_prediction_predicts_identically(runs):
     local, engine = runs
     assert engine["predict"]["rows"] == local["predict"]["rows"] == 344
     expected = _csv_rows(os.path.join(local["root"], "predictions", "predictions-*.csv"))
-    assert len(expected) == 344
-    assert _csv_rows(os.path.join(engine["root"], "predictions", "predictions-*.csv")) == expected
+    got = _csv_rows(os.path.join(engine["root"], "predictions", "predictions-*.csv"))
+    assert len(expected) == 344 == len(got)
+    # The same keys and classes; each probability the local one to float32 rounding: the
+    # model sees the rows in other batches on the engine, and a batch's matrix products
+    # round differently (seen: 60 of 344 rows, at most 1.4e-7).
+    for row, other in zip(expected, got):
+        assert [name for name, _ in other] == [name for name, _ in row]
+        for (name, value), (_, value_there) in zip(row, other):
+            if name.startswith("probability_"):
+                assert abs(float(value_there) - float(value)) <= 1e-6, (name, row, other)
+            else:
+                assert value_there == value, (name, row, other)
