@@ -84,12 +84,14 @@ def _flag_values(args: Sequence[str], name: str) -> List[str]:
 
 
 def default_sdk_container_image(args: Sequence[str], environ=None) -> List[str]:
-    """``args`` plus ``--sdk_container_image=<the image this runs in>`` for a non-local runner.
+    """``args`` plus the image this runs in as the SDK workers' image, for a non-local runner:
+    ``--sdk_container_image=<image>`` for Dataflow, ``--environment_config=<image>`` for a
+    portable runner (Flink, Spark, a job endpoint), the flag each reads.
 
     Added only when the runner would start SDK containers (Dataflow, or a portable runner
     whose environment is DOCKER, Beam's default) and ``args`` name no image (no
-    ``--sdk_container_image``, ``--worker_harness_container_image`` or
-    ``--environment_config``). The image is the ``KFP_TF_SDK_CONTAINER_IMAGE`` the component
+    ``--sdk_container_image``, ``--worker_harness_container_image``, ``--environment_config``
+    or ``--environment_options=docker_container_image=...``). The image is the ``KFP_TF_SDK_CONTAINER_IMAGE`` the component
     image carries, read now (at run time). Outside the image (no such variable) ``args`` are
     returned unchanged and a warning says the workers get Beam's default image, which lacks
     TFDV, TFT, TFMA and this package.
@@ -99,7 +101,8 @@ def default_sdk_container_image(args: Sequence[str], environ=None) -> List[str]:
     if not runners or runners[-1] in LOCAL_RUNNERS:
         return list(args)
     named = any(_flag_values(args, flag) for flag in (
-        "--sdk_container_image", "--worker_harness_container_image", "--environment_config"))
+        "--sdk_container_image", "--worker_harness_container_image", "--environment_config")) or any(
+        option.startswith("docker_container_image=") for option in _flag_values(args, "--environment_options"))
     environment = (_flag_values(args, "--environment_type") or ["DOCKER"])[-1].upper()
     if named or environment != "DOCKER":
         return list(args)
@@ -111,7 +114,11 @@ def default_sdk_container_image(args: Sequence[str], environ=None) -> List[str]:
             runners[-1], IMAGE_ENV)
         return list(args)
     logger.info("Beam runner %s: SDK workers run this component image, %s", runners[-1], image)
-    return [*args, f"--sdk_container_image={image}"]
+    if runners[-1] == "DataflowRunner":
+        return [*args, f"--sdk_container_image={image}"]
+    # A portable runner (Flink, Spark, a job server) takes its DOCKER image from
+    # --environment_config; Beam's portable client ignores --sdk_container_image.
+    return [*args, f"--environment_config={image}"]
 
 
 def pipeline_options(beam_pipeline_args: Optional[Sequence[str]] = None):
