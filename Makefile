@@ -87,6 +87,12 @@ bench: setup ## benchmark suite: penguin run, authoring, components at 1M rows v
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/report.py
 
+WIDE_ARGS ?=
+
+.PHONY: bench-wide
+bench-wide: setup ## transform's peak memory on 100,000 rows x 300 numeric columns (issue 14; WIDE_ARGS="--rows 500")
+	$(BIN)/python benchmarks/wide_memory.py $(WIDE_ARGS)
+
 QUALITY_ARGS ?=
 
 .PHONY: bench-quality

@@ -50,12 +50,13 @@ def test_days_from_civil_and_day_of_week_match_python():
 
     from components.transform.calendar import days_from_civil, parse_iso
 
-    dates = ["1970-01-01", "2000-02-29", "2024-12-31T23:30:00", "1899-03-01 06:15", "2021-13-01", "", "soon"]
+    dates = ["1970-01-01", "2000-02-29", "2024-12-31T23:30:00", "1899-03-01 06:15", "2012/01/31", "2012.06.30 10:45",
+             "2021-13-01", "2012/01-31", "31/01/2012", "", "soon"]
     parsed, year, month, day, hour = parse_iso(tf.constant(dates))
     days = days_from_civil(year, month, day).numpy()
-    assert parsed.numpy().tolist() == [True, True, True, True, False, False, False]
-    for text, value, when in zip(dates[:4], days[:4], hour.numpy()[:4]):
-        python = datetime.datetime.fromisoformat(text)
+    assert parsed.numpy().tolist() == [True] * 6 + [False] * 5
+    for text, value, when in zip(dates[:6], days[:6], hour.numpy()[:6]):
+        python = datetime.datetime.fromisoformat(text.replace("/", "-").replace(".", "-"))
         assert value == (python.date() - datetime.date(1970, 1, 1)).days
         assert when == pytest.approx(python.hour + python.minute / 60)
 
@@ -192,3 +193,24 @@ def test_text_boolean_and_heavy_tails(tmp_path):
     majority = max(counts.values()) / sum(counts.values())
     print(f"bag of words: eval accuracy {run.train_result['val_accuracy']:.3f}, majority share {majority:.3f}")
     assert run.train_result["val_accuracy"] >= majority + 0.2
+
+
+def test_a_daily_series_of_slash_dates_is_a_date_not_an_identifier():
+    """One distinct date per row (a daily weather table written 2012/01/01) is a date column."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    from components.transform.roles import DATE, IDENTIFIER, _string_role
+
+    def stats_of(values):
+        feature = statistics_pb2.FeatureNameStatistics()
+        feature.string_stats.common_stats.num_non_missing = len(values)
+        feature.string_stats.unique = len(values)
+        feature.string_stats.avg_length = 10
+        for value in values[:10]:
+            feature.string_stats.top_values.add(value=value, frequency=1)
+        return feature
+
+    days = [datetime.date(2012, 1, 1) + datetime.timedelta(days=n) for n in range(400)]
+    for text in ([d.strftime("%Y/%m/%d") for d in days], [d.strftime("%Y.%m.%d") for d in days]):
+        assert _string_role("date", stats_of(text), len(text))["role"] == DATE, text[0]
+    assert _string_role("ref", stats_of([f"R-{n:06d}" for n in range(400)]), 400)["role"] == IDENTIFIER

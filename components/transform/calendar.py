@@ -1,4 +1,7 @@
-"""Calendar features of an ISO date/datetime string column, in TensorFlow ops.
+"""Calendar features of a year-first date/datetime string column, in TensorFlow ops.
+
+The values ``roles.ISO_DATE`` accepts: ``YYYY-MM-DD`` (or ``/``, ``.`` as the separator)
+with an optional time, so year, month, day, hour and minute sit at fixed positions.
 
 Everything here runs inside the TFT ``preprocessing_fn``, so the serving graph takes
 the raw string and parses it the same way. ``calendar_features`` returns one dense

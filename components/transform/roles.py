@@ -16,7 +16,8 @@ Roles (``ROLES``):
 - ``categorical``: a vocabulary with one out-of-vocabulary bucket (the model one-hot
   encodes up to 32 ids and embeds more); at most ``MAX_VOCABULARY`` values are kept.
 - ``date``: a string column whose values are ISO dates or datetimes
-  (``YYYY-MM-DD``, optionally ``THH:MM[:SS]`` or `` HH:MM[:SS]``): calendar features
+  (``YYYY-MM-DD``, also ``YYYY/MM/DD`` or ``YYYY.MM.DD``, optionally ``THH:MM[:SS]`` or
+  `` HH:MM[:SS]``), checked before ``identifier`` (a daily series has a date per row): calendar features
   parsed with TensorFlow ops inside the transform graph (``components.transform.calendar``).
 - ``identifier``: about one distinct value per row: excluded from the model.
 - ``text``: long strings with many distinct values and several words: a bag of
@@ -48,7 +49,12 @@ MAX_VOCABULARY = 10_000
 TEXT_MIN_LENGTH = 20.0  # mean characters per value
 TEXT_MIN_TOKENS = 3.0  # mean words per value (among the most frequent values)
 TEXT_VOCABULARY = 500
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# Year first, zero-padded, with one separator throughout: 2012-01-31, 2012/01/31 or
+# 2012.01.31 (no backreference: TensorFlow's RE2 matches the same pattern in the graph).
+ISO_DATE = re.compile(
+    r"^\d{4}(?:-\d{2}-\d{2}|/\d{2}/\d{2}|\.\d{2}\.\d{2})"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 BOOLEAN_WORDS = {frozenset(("true", "false")), frozenset(("t", "f")), frozenset(("yes", "no")), frozenset(("y", "n"))}
 
@@ -112,7 +118,7 @@ def _string_role(name: str, stats, rows: int) -> Dict[str, str]:
     if unique == 2 and lowered in BOOLEAN_WORDS:
         return {"role": BOOLEAN, "reason": f"two values: {', '.join(sorted(lowered))}"}
     if top and all(ISO_DATE.match(v) for v in top):
-        return {"role": DATE, "reason": f"the {len(top)} most frequent values are ISO dates/datetimes (e.g. {top[0]!r})"}
+        return {"role": DATE, "reason": f"the {len(top)} most frequent values are year-first dates/datetimes (e.g. {top[0]!r})"}
     words = sum(len(v.split()) for v in top) / len(top) if top else 0.0
     if unique >= 0.5 * present and strings.avg_length >= TEXT_MIN_LENGTH and words >= TEXT_MIN_TOKENS:
         return {"role": TEXT, "reason": (
