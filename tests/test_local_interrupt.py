@@ -44,7 +44,10 @@ def test_ctrl_c_stops_the_run_with_a_short_message_and_an_interrupted_summary(tm
     output = open(tmp_path / "console.txt", "w+")
     command = [KFP_TF, "run", "training", "--workdir", str(workdir)] + (["--cold"] if mode == "cold" else [])
     # Its own session, as a terminal's foreground job: Ctrl-C goes to every process in it.
-    run = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True)
+    # Ctrl-C's default disposition restored first: a pytest-xdist worker ignores SIGINT,
+    # and an ignored signal stays ignored across exec (as for a shell's background job).
+    run = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 300
         while "fingerprint-inputs: running" not in open(tmp_path / "console.txt").read():
