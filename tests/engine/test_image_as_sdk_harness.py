@@ -79,7 +79,7 @@ def test_docker_environment_runs_the_workers_in_the_image(image):
         options = pipeline_options(_engine_args(["--environment_type=DOCKER"]))
     finally:
         del os.environ["KFP_TF_SDK_CONTAINER_IMAGE"]
-    assert options.get_all_options()["sdk_container_image"] == image
+    assert options.get_all_options()["environment_config"] == image  # what a portable DOCKER environment reads
     pipeline = beam.Pipeline(options=options)
     _ = pipeline | beam.Create([IMAGE_PENGUINS]) | beam.Map(count_in_worker)
     result = pipeline.run()
