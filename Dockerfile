@@ -25,7 +25,9 @@ RUN python3 -m venv /opt/tools \
 ENV UV_NO_CACHE=1 UV_PYTHON_DOWNLOADS=never
 # --compile-bytecode: the image is read-only to its user and PYTHONDONTWRITEBYTECODE
 # is set, so .pyc files must be made here (TensorFlow imports 2.4x faster with them).
-RUN /opt/tools/bin/uv venv --quiet --python /usr/bin/python3 /opt/venv \
+# The venv is Python's own (with pip, from ensurepip), not `uv venv`: Beam's boot program
+# asks `python -m pip show apache-beam` before it starts the SDK worker.
+RUN python3 -m venv /opt/venv \
  && /opt/tools/bin/uv pip install --quiet --python /opt/venv/bin/python --compile-bytecode \
         --no-index --find-links /wheelhouse -r /wheelhouse/requirements.txt
 # This package apart from its dependencies (/opt/package, on PYTHONPATH), so that a
