@@ -91,6 +91,49 @@ def test_date_helps_and_identifiers_are_excluded_with_a_note(calendar_run):
     assert accuracy >= majority + 0.2
 
 
+def test_a_date_spanning_few_years_gets_year_steps_recorded_and_applied(calendar_run):
+    """2019..2022 in the train split: three year steps, recorded in the roles; a date's
+    steps follow its year clipped to the train years (a later year reads as the last)."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    from components.transform import calendar
+
+    when = _roles(calendar_run)["when"]
+    assert when["year_steps"] == 3 and "year steps: 3" in when["treatment"]
+    assert "| when | date | inferred | calendar features" in open(
+        os.path.join(calendar_run.transform_graph, "column_roles.md")).read()
+    output = tft.TFTransformOutput(calendar_run.transform_graph)
+    assert output.transformed_feature_spec()["when_xf"].shape == [len(calendar.feature_names(3))]
+    raw = output.raw_feature_spec()
+    dates = ["2017-05-01", "2019-05-01", "2021-05-01", "2022-12-31", "2031-05-01", "soon"]
+    rows = [{"id": "1", "ref": "R-1", "when": d, "noise": "0.1"} for d in dates]
+    parsed = tf.io.parse_example(tf.constant(serialized_examples(rows)), {k: v for k, v in raw.items() if k != "label"})
+    steps = output.transform_features_layer()(parsed)["when_xf"].numpy()[:, -3:]
+    assert steps.tolist() == [[0, 0, 0], [0, 0, 0], [1, 1, 0], [1, 1, 1], [1, 1, 1], [0, 0, 0]]
+
+
+def test_year_steps_only_for_a_short_span_of_years():
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    from components.transform import roles
+
+    def stats_of(values):
+        feature = statistics_pb2.FeatureNameStatistics()
+        for value in values:
+            feature.string_stats.rank_histogram.buckets.add(label=value, sample_count=1)
+        return feature
+
+    assert roles.date_years(stats_of(["2014/03/01", "2012/01/01", "2012/02/01", "n/a"])) == [2012, 2014]
+    assert roles.treatment(roles.DATE, stats_of(["2012-01-01", "2015-06-30"])).endswith(
+        "year steps: 3 (1 from each year after 2012 through 2015, a later year read as 2015: the model can shift by year)")
+    far = roles.treatment(roles.DATE, stats_of(["1900-01-01", "2000-01-01"]))
+    assert "no year steps (years 1900..2000 span more than 51)" in far
+    assert "year steps" not in roles.treatment(roles.DATE, stats_of(["2012-01-01", "2012-12-31"]))
+    assert roles.year_steps({"role": roles.DATE, "year_steps": 3}) == 3
+    assert roles.year_steps({"role": roles.CATEGORICAL, "year_steps": 3}) == 0
+
+
 def test_serving_parses_the_raw_date_string(calendar_run):
     """The exported model takes the raw columns (the date as written) and answers by the calendar."""
     import tensorflow as tf

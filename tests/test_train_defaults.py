@@ -48,6 +48,27 @@ def test_capacity_and_batch_follow_inputs_and_rows():
     assert defaults.batch_size(100, 85_000)[0] == 100
 
 
+def test_refit_only_after_early_stopping_on_a_small_split():
+    assert defaults.refit_epochs("auto", 274, 41, 13)[0] == 13
+    assert "all 274 train rows" in defaults.refit_epochs("auto", 274, 41, 13)[1]
+    assert defaults.refit_epochs("none", 274, 41, 13) == (0, "refit none: the early-stopped model is kept")
+    assert defaults.refit_epochs("auto", 120, 0, None)[0] == 0  # no slice: every row was fitted
+    assert defaults.refit_epochs("auto", 274, 41, None)[0] == 0  # early stopping off
+    large, why = defaults.refit_epochs("auto", defaults.REFIT_MAX_ROWS + 1, 750, 20)
+    assert large == 0 and "is kept" in why
+
+
+def test_the_summary_training_line_shows_the_refit():
+    from pipelines.local.summary import training_line
+
+    facts = {"epochs": 23, "stopped_early": True, "best_epoch": 13, "train_rows": 274, "validation_rows": 41,
+             "batch_size": 32, "hidden_units": [32, 16], "class_weights": None}
+    assert training_line({**facts, "refit_epochs": 13}) == (
+        "training: stopped early at epoch 23 (best 13) on a validation slice of 41 of 274 train rows, then refit "
+        "on all 274 rows for 13 epochs; batch 32, hidden units [32, 16]; class weights: none")
+    assert "refit" not in training_line({**facts, "refit_epochs": 0})
+
+
 # --- on the penguins ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -73,8 +94,11 @@ def test_penguins_stop_early_on_a_train_slice_and_keep_their_accuracy(tmp_path, 
     assert result["fit_rows"] == train_rows - result["validation_rows"]
     assert result["stopped_early"] and 1 <= result["best_epoch"] < result["epochs"] < 100
     assert "val_loss" in result and result["class_weights"] is None and result["hidden_units"] == [32, 16]
-    assert set(result["defaults"]) == {"validation_slice", "batch_size", "hidden_units", "class_weight"}
+    assert set(result["defaults"]) == {"validation_slice", "batch_size", "hidden_units", "class_weight", "refit"}
     assert "Training default: validation_slice" in caplog.text and "Early stopping after epoch" in caplog.text
+    # A small split: a fresh model fitted on every train row for the best epoch count.
+    assert result["refit_epochs"] == result["best_epoch"]
+    assert f"Refitted on all {train_rows} train rows for {result['best_epoch']} epochs" in caplog.text
     assert _accuracy(str(tmp_path / "m"), read_csv_rows(PENGUINS), "species") >= 0.9
 
 
@@ -105,9 +129,19 @@ def test_a_tiny_train_split_trains_every_epoch_without_a_slice(tmp_path, caplog)
     assert "Early stopping off: no validation slice" in caplog.text
 
 
+def test_refit_none_keeps_the_early_stopped_model(tmp_path, penguins, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="components.train.runtime"):
+        result = train(penguins.transform_graph, penguins.transformed_examples, str(tmp_path / "m"), refit="none")
+    assert result["refit_epochs"] == 0 and result["defaults"]["refit"] == "refit none: the early-stopped model is kept"
+    assert "Refitted" not in caplog.text
+
+
 def test_bad_new_settings_fail_before_training(tmp_path, penguins):
     for settings, message in (({"validation_fraction": 0.9}, "validation_fraction"),
-                              ({"class_weight": "equal"}, "class_weight"), ({"dropout": 1.0}, "dropout")):
+                              ({"class_weight": "equal"}, "class_weight"), ({"dropout": 1.0}, "dropout"),
+                              ({"refit": "always"}, "refit")):
         with pytest.raises(ConfigurationError, match=message):
             train(penguins.transform_graph, penguins.transformed_examples, str(tmp_path / "m"), **settings)
 
@@ -157,3 +191,4 @@ def test_imbalanced_binary_beats_the_majority_on_a_holdout_over_seeds(tmp_path):
         failures += not (balanced > 0.6 and auc > 0.75)
     print("balanced accuracy, AUC per seed:", figures)
     assert failures == 0, figures
+

@@ -27,6 +27,7 @@ def train(
     class_weight: str = "auto",
     dropout: float = 0.1,
     l2: float = 0.0001,
+    refit: str = "auto",
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
 
@@ -48,8 +49,8 @@ def train(
         inside, so serving cannot skew from training. Metadata: epochs reached and
         run, the epoch resumed from, whether training stopped early and its best
         epoch, the train rows and the validation slice's rows, the batch size,
-        hidden units and class weights used, ``defaults`` (each setting chosen from
-        the data, with why), and the last epoch's train and validation-slice metrics.
+        hidden units and class weights used, the refit's epochs (0: none), ``defaults``
+        (each setting chosen from the data, with why), and the last epoch's train and validation-slice metrics.
       tensorboard_logs: Output. TensorBoard event files (train/ and validation/).
       epochs: The most passes over the train split (early stopping may stop sooner).
       batch_size: Examples per gradient step; 0: about 1/64 of the fitting rows, a power
@@ -80,6 +81,9 @@ def train(
         metadata), balanced (n / (classes * n_class)) or none.
       dropout: Dropout rate after each hidden layer of the default model.
       l2: L2 penalty on the default model's hidden-layer weights.
+      refit: auto (after early stopping, a fresh model fitted on every train row,
+        the validation slice included, for the best epoch count, when the train split
+        has at most 5,000 rows; logged and in the metadata) or none.
 
     Raises:
       ConfigurationError: A hyperparameter is out of range, or the module file breaks
@@ -107,6 +111,7 @@ def train(
         class_weight=class_weight,
         dropout=dropout,
         l2=l2,
+        refit=refit,
     )
     model.metadata.update(result)
     model.metadata["framework"] = "tensorflow"

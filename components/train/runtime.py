@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence
 
 from components.common import layout
 from components.common.errors import ConfigurationError
-from components.train.defaults import CLASS_WEIGHT_MODES, DEFAULT_DROPOUT, DEFAULT_L2
+from components.train.defaults import CLASS_WEIGHT_MODES, DEFAULT_DROPOUT, DEFAULT_L2, REFIT_MODES
 from components.train.validation_slice import DEFAULT_FRACTION
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def make_dataset(
 
 def _check_hyperparameters(
     epochs, batch_size, learning_rate, hidden_units, early_stopping_patience, validation_fraction, class_weight,
-    dropout, l2,
+    dropout, l2, refit="auto",
 ) -> None:
     if epochs < 1 or batch_size < 0 or learning_rate <= 0 or any(int(u) < 1 for u in hidden_units):
         raise ConfigurationError(
@@ -77,11 +77,14 @@ def _check_hyperparameters(
         raise ConfigurationError(f"class_weight must be one of {', '.join(CLASS_WEIGHT_MODES)}, got {class_weight!r}.")
     if not 0 <= dropout < 1 or l2 < 0:
         raise ConfigurationError(f"dropout must be in [0, 1) and l2 at least 0, got dropout {dropout}, l2 {l2}.")
+    if refit not in REFIT_MODES:
+        raise ConfigurationError(f"refit must be one of {', '.join(REFIT_MODES)}, got {refit!r}.")
 
 
-def _epoch_progress(epochs: int):
+def _epoch_progress(epochs: int, prefix: str = ""):
     """A Keras callback reporting each finished epoch as one progress line
-    (``components.common.progress``): ``epoch 3/20: loss 0.412, accuracy 0.88, ...``."""
+    (``components.common.progress``): ``epoch 3/20: loss 0.412, accuracy 0.88, ...``
+    (``refit epoch 3/13: ...`` with ``prefix`` "refit ")."""
     import keras
 
     from components.common import progress
@@ -92,7 +95,7 @@ def _epoch_progress(epochs: int):
 
         def on_epoch_end(self, epoch, logs=None):
             values = ", ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items())
-            progress.report(f"epoch {epoch + 1}/{epochs}: {values} ({time.monotonic() - self._started:.1f} s)")
+            progress.report(f"{prefix}epoch {epoch + 1}/{epochs}: {values} ({time.monotonic() - self._started:.1f} s)")
 
     return EpochProgress()
 
@@ -140,6 +143,7 @@ def train(
     class_weight: str = "auto",
     dropout: float = DEFAULT_DROPOUT,
     l2: float = DEFAULT_L2,
+    refit: str = "auto",
 ) -> Dict[str, object]:
     """Fit the model and export it (transform inside) to ``model_uri``.
 
@@ -147,9 +151,12 @@ def train(
     (``components/train/validation_slice.py``: a seeded, deterministic hash choice of
     ``validation_fraction`` of the rows, at least 32; none when the train split has
     fewer than 128 rows, then every epoch runs), never the eval split that blesses the
-    model; the best epoch's weights are kept. Settings left to the data (batch size,
-    hidden units, class weights: ``components/train/defaults.py``) are logged with
-    their reason and returned under ``defaults``.
+    model; the best epoch's weights are kept. On a small train split the model is then
+    refitted: a fresh model, same seed, on every train row for the best epoch count
+    (``defaults.refit_epochs``; not checkpointed: it is short, and a killed refit runs
+    again whole). Settings left to the data (batch size, hidden units, class weights,
+    refit: ``components/train/defaults.py``) are logged with their reason and returned
+    under ``defaults``.
 
     Args:
       transform_graph_uri, transformed_examples_uri: the transform's outputs.
@@ -180,13 +187,17 @@ def train(
         largest class has 3 times the rows of the smallest), ``balanced`` or ``none``.
       dropout, l2: the default model's dropout rate after each hidden layer and L2
         penalty on its weights.
+      refit: ``auto`` (refit on every train row for the best epoch count when early
+        stopping ran on a slice of a train split of at most ``defaults.REFIT_MAX_ROWS``
+        rows) or ``none``.
 
     Returns:
       ``task``, ``epochs`` (reached), ``epochs_run`` (this attempt), ``resumed_from_epoch``,
       ``stopped_early``, ``best_epoch``, ``train_rows``, ``validation_rows`` (the slice),
       ``fit_rows``, ``batch_size``, ``hidden_units``, ``class_weights`` ({class: weight}
-      or None), ``defaults`` ({setting: why}), and the last epoch's loss and metrics
-      (``val_``: on the validation slice; none without one).
+      or None), ``refit_epochs`` (0: no refit), ``defaults`` ({setting: why}), and the
+      last epoch's loss and metrics of the early-stopped fit (``val_``: on the
+      validation slice; none without one).
 
     Raises:
       ConfigurationError: a hyperparameter is out of range, or the module file breaks
@@ -205,7 +216,7 @@ def train(
 
     _check_hyperparameters(
         epochs, batch_size, learning_rate, hidden_units, early_stopping_patience, validation_fraction, class_weight,
-        dropout, l2,
+        dropout, l2, refit,
     )
     module = load_user_module(module_file) if module_file else None
     seed_everything(seed, deterministic)
@@ -239,6 +250,7 @@ def train(
         "validation_fraction": float(validation_fraction),
         "class_weights": weights,
         "early_stopping_patience": int(early_stopping_patience),
+        "refit": refit,
     }
     held_out = (lambda records: validation_slice.in_slice(records, slice_key, threshold)) if validation_rows else None
     train_data = make_dataset(
@@ -281,8 +293,6 @@ def train(
         class_weight=weights,
     )
 
-    export_serving_model(model, tft_output, task_info, model_uri)
-    checkpoints.remove_checkpoint(location)
     epochs_run = len(history.history.get("loss", []))
     if epochs_run:
         last = {name: float(values[-1]) for name, values in history.history.items()}
@@ -303,6 +313,18 @@ def train(
     best_epoch = None
     if early_stopping is not None and getattr(early_stopping, "best_epoch", None) is not None and epochs_run:
         best_epoch = (resumed_from or 0) + int(early_stopping.best_epoch) + 1
+    refit_epochs = _decide("refit", *defaults.refit_epochs(refit, train_rows, validation_rows, best_epoch), decisions)
+    if refit_epochs:
+        seed_everything(seed, deterministic)
+        all_rows = make_dataset(transformed_examples_uri, layout.TRAIN, spec, task_info, batch, shuffle=True,
+                                seed=seed or 0)
+        with distribution_strategy().scope():
+            model = make_model(module, features, task_info, hyperparameters, sample_inputs)
+        model.fit(all_rows, epochs=refit_epochs, verbose=0, class_weight=weights,
+                  callbacks=[_epoch_progress(refit_epochs, "refit ")])
+        logger.info("Refitted on all %d train rows for %d epochs", train_rows, refit_epochs)
+    export_serving_model(model, tft_output, task_info, model_uri)
+    checkpoints.remove_checkpoint(location)
     result = {
         "task": task_info["task"],
         "epochs": (resumed_from or 0) + epochs_run,
@@ -316,6 +338,7 @@ def train(
         "batch_size": int(batch),
         "hidden_units": units if not (module and module.build_model) else None,
         "class_weights": {task_info["classes"][i]: w for i, w in weights.items()} if weights else None,
+        "refit_epochs": refit_epochs,
         "defaults": decisions,
         "model_builder": f"{module.path}:build_model" if module and module.build_model else "default",
         **last,

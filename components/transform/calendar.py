@@ -5,14 +5,25 @@ with an optional time, so year, month, day, hour and minute sit at fixed positio
 
 Everything here runs inside the TFT ``preprocessing_fn``, so the serving graph takes
 the raw string and parses it the same way. ``calendar_features`` returns one dense
-``[batch, len(FEATURE_NAMES)]`` float32 tensor per column:
+``[batch, len(feature_names(year_steps))]`` float32 tensor per column:
 
 - ``year`` z-scored and ``elapsed`` days since the train split's earliest date over
   the train split's span (both analysed by TFT, so a later date extrapolates);
 - sin/cos of the month, the day of the week, the day of the year, the day of the
   month and the hour of the day;
 - one-hot month (12) and day of the week (7, Monday first);
-- ``missing``: 1 when the value is absent or not an ISO date (all else 0 then).
+- ``missing``: 1 when the value is absent or not an ISO date (all else 0 then);
+- with ``year_steps`` = k > 0 (``roles.year_steps``: the train split's dates span
+  k + 1 calendar years, at most ``roles.MAX_YEAR_STEPS`` + 1), k more columns
+  ``year_step_1 .. year_step_k``: ``year_step_i`` is 1 when the year, clipped to the
+  train split's first and last year (``tft.min``/``tft.max``), is at least the first
+  year + i. Any per-year shift is a weighted sum of these steps, so a small network
+  can split on a year as sharply as a tree splits on the day number (the labelling of
+  a series may change from one year to the next); a year after the train split's
+  last reads as the last year (as a tree's last leaf extrapolates), one before its
+  first as the first, so no input is ever set that training never set (a one-hot
+  out-of-vocabulary bucket would feed such a date through untrained weights).
+  The smooth trend beyond the train split stays with ``elapsed``.
 
 A time zone suffix (``Z``, ``+02:00``) is accepted and ignored: the features are those
 of the wall-clock time as written.
@@ -65,11 +76,17 @@ def parse_iso(strings):
     return parsed, year, month, day, hour
 
 
-def calendar_features(strings, name: str):
-    """The [batch, len(FEATURE_NAMES)] float32 calendar features of a [batch] string tensor.
+def feature_names(year_steps: int = 0):
+    """The names of ``calendar_features``' columns, in order."""
+    return FEATURE_NAMES + tuple(f"year_step_{i}" for i in range(1, int(year_steps) + 1))
+
+
+def calendar_features(strings, name: str, year_steps: int = 0):
+    """The [batch, len(feature_names(year_steps))] float32 calendar features of a [batch]
+    string tensor.
 
     ``name`` scopes the TFT analysers (the year's mean and variance, the first and
-    last day of the train split)."""
+    last day of the train split, and with ``year_steps`` its first and last year)."""
     import math
 
     import tensorflow as tf
@@ -110,4 +127,11 @@ def calendar_features(strings, name: str):
     one_hot = tf.concat(
         [tf.one_hot(month - 1, 12, dtype=tf.float32), tf.one_hot(day_of_week, 7, dtype=tf.float32)], axis=1
     ) * present[:, None]
-    return tf.concat([values, one_hot, (1.0 - present)[:, None]], axis=1)
+    columns = [values, one_hot, (1.0 - present)[:, None]]
+    if year_steps > 0:
+        first_year = tft.min(analysed(year_f), name=f"first_year_{name}")
+        last_year = tft.max(analysed(year_f), name=f"last_year_{name}")
+        clipped = tf.clip_by_value(year_f, first_year, tf.maximum(first_year, last_year))
+        steps = first_year + tf.range(1, int(year_steps) + 1, dtype=tf.float32)
+        columns.append(tf.cast(clipped[:, None] >= steps[None, :], tf.float32) * present[:, None])
+    return tf.concat(columns, axis=1)

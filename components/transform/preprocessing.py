@@ -5,7 +5,8 @@
   log-scaled or cut into quantile buckets; all numeric columns share one mean-and-variance
   analyzer, so memory and plan size stay flat on wide tables), categorical (vocabulary with one
   out-of-vocabulary bucket; missing -> ""), date (calendar features,
-  ``components/transform/calendar.py``), text (bag of words), boolean (0/1), and
+  ``components/transform/calendar.py``, with year steps when the record asks:
+  ``roles.year_steps``), text (bag of words), boolean (0/1), and
   identifier (left out); without roles, numeric columns are numeric and string
   columns categorical;
 - the label: a class id through a vocabulary (classification, most frequent class
@@ -194,6 +195,9 @@ def make_preprocessing_fn(
             return records[name]["role"], heavy_tail_kind(records[name])
         return (column_roles.CATEGORICAL if types[name] == schema_pb2.BYTES else column_roles.NUMERIC), ""
 
+    def year_steps(name):
+        return column_roles.year_steps(records[name]) if name in records else 0
+
     def preprocessing_fn(inputs):
         outputs, numeric = {}, {}
         for name in features:
@@ -219,7 +223,8 @@ def make_preprocessing_fn(
             elif role == column_roles.DATE:
                 from components.transform.calendar import calendar_features
 
-                outputs[transformed_name(name)] = calendar_features(_to_dense(raw, ""), scope_name(name))
+                outputs[transformed_name(name)] = calendar_features(
+                    _to_dense(raw, ""), scope_name(name), year_steps=year_steps(name))
             elif role == column_roles.TEXT:
                 outputs[transformed_name(name)] = _bag_of_words(raw, name)
             elif role == column_roles.BOOLEAN:

@@ -19,6 +19,11 @@ Roles (``ROLES``):
   (``YYYY-MM-DD``, also ``YYYY/MM/DD`` or ``YYYY.MM.DD``, optionally ``THH:MM[:SS]`` or
   `` HH:MM[:SS]``), checked before ``identifier`` (a daily series has a date per row): calendar features
   parsed with TensorFlow ops inside the transform graph (``components.transform.calendar``).
+  When the train split's dates span at most ``MAX_YEAR_STEPS`` + 1 calendar years
+  (first and last year among the values TFDV's statistics list: the top values and the
+  rank histogram, every distinct value when there are at most 1,000), the year also
+  enters as steps, one per year after the first (``year_steps`` in the record), so the
+  model can shift by year as sharply as a tree splits on the day number.
 - ``identifier``: about one distinct value per row: excluded from the model.
 - ``text``: long strings with many distinct values and several words: a bag of
   words over a vocabulary of the ``TEXT_VOCABULARY`` most frequent tokens.
@@ -49,6 +54,7 @@ MAX_VOCABULARY = 10_000
 TEXT_MIN_LENGTH = 20.0  # mean characters per value
 TEXT_MIN_TOKENS = 3.0  # mean words per value (among the most frequent values)
 TEXT_VOCABULARY = 500
+MAX_YEAR_STEPS = 50  # a date's year as steps when its years span at most this many + 1
 # Year first, zero-padded, with one separator throughout: 2012-01-31, 2012/01/31 or
 # 2012.01.31 (no backreference: TensorFlow's RE2 matches the same pattern in the graph).
 ISO_DATE = re.compile(
@@ -129,6 +135,34 @@ def _string_role(name: str, stats, rows: int) -> Dict[str, str]:
     return {"role": CATEGORICAL, "reason": f"{unique} distinct string values"}
 
 
+def date_years(stats) -> List[int]:
+    """The distinct years (sorted) among a string column's values that TFDV's statistics
+    list (top values and rank histogram): all of them when the column has no more
+    distinct values than the histogram holds, else those of its most frequent values."""
+    if stats is None or not stats.HasField("string_stats"):
+        return []
+    values = {v.value for v in stats.string_stats.top_values}
+    values |= {b.label for b in stats.string_stats.rank_histogram.buckets}
+    return sorted({int(v.strip()[:4]) for v in values if ISO_DATE.match(v.strip())})
+
+
+def year_steps(record: Mapping[str, object]) -> int:
+    """How many year steps a date column's record asks for (0: none); see the module docstring."""
+    return int(record.get("year_steps") or 0) if record.get("role") == DATE else 0
+
+
+def _date_treatment(years: Sequence[int]) -> str:
+    base = ("calendar features in the graph: year, elapsed days since the train split's earliest date, "
+            "month, day of week, day of year, hour (sin/cos), month and day-of-week one-hot, missing flag")
+    span = (years[-1] - years[0]) if years else 0
+    if 1 <= span <= MAX_YEAR_STEPS:
+        return base + (f"; year steps: {span} (1 from each year after {years[0]} through {years[-1]}, a later "
+                       f"year read as {years[-1]}: the model can shift by year)")
+    if span > MAX_YEAR_STEPS:
+        return base + f"; no year steps (years {years[0]}..{years[-1]} span more than {MAX_YEAR_STEPS + 1})"
+    return base
+
+
 def treatment(role: str, stats) -> str:
     """What the default preprocessing does with a column of this role (a phrase)."""
     if role == NUMERIC:
@@ -141,8 +175,7 @@ def treatment(role: str, stats) -> str:
     if role == CATEGORICAL:
         return f"vocabulary (at most {MAX_VOCABULARY} values) + 1 out-of-vocabulary bucket"
     if role == DATE:
-        return ("calendar features in the graph: year, elapsed days since the train split's earliest date, "
-                "month, day of week, day of year, hour (sin/cos), month and day-of-week one-hot, missing flag")
+        return _date_treatment(date_years(stats))
     if role == IDENTIFIER:
         return "excluded from the model (an identifier carries no pattern that generalises)"
     if role == TEXT:
@@ -172,7 +205,8 @@ def infer_roles(
     total_rows: Optional[int] = None,
 ) -> List[Dict[str, str]]:
     """One record per feature in ``features`` (label excluded): ``column``, ``role``,
-    ``treatment``, ``reason`` and ``source`` (``inferred`` or ``override``).
+    ``treatment``, ``reason`` and ``source`` (``inferred`` or ``override``); a date
+    column's also ``year_steps`` (``year_steps``: 0 for none).
     ``statistics`` are the train split's; ``total_rows`` the rows of all splits
     (default: the train split's).
 
@@ -213,6 +247,10 @@ def infer_roles(
             record.update(role=overrides[name], source="override",
                           reason=f"column_roles override (inferred: {inferred['role']}, {inferred['reason']})")
         record["treatment"] = treatment(record["role"], stats)
+        if record["role"] == DATE:
+            years = date_years(stats)
+            span = years[-1] - years[0] if years else 0
+            record["year_steps"] = span if 1 <= span <= MAX_YEAR_STEPS else 0
         logger.info("Column %r: %s, %s (%s) -> %s", name, record["role"], record["source"], record["reason"], record["treatment"])
         records.append(record)
     return records

@@ -149,7 +149,7 @@ def write_summary(path: str, summary: Dict) -> None:
 
 
 TRAINING_FACTS = ("epochs", "stopped_early", "best_epoch", "train_rows", "validation_rows", "batch_size",
-                  "hidden_units", "class_weights", "defaults")
+                  "hidden_units", "class_weights", "refit_epochs", "defaults")
 
 
 def training_facts(model: Dict) -> Dict:
@@ -161,12 +161,15 @@ def training_facts(model: Dict) -> Dict:
 
 
 def training_line(facts: Dict) -> str:
-    """``training: stopped early at epoch 23 (best 13) on a validation slice of 41 of 274 train rows; ...``."""
+    """``training: stopped early at epoch 23 (best 13) on a validation slice of 41 of 274 train rows,
+    then refit on all 274 rows for 13 epochs; batch 32, ...; class weights: none``."""
     epochs = f"epoch {facts.get('epochs')}"
     ran = (f"stopped early at {epochs} (best {facts.get('best_epoch')})" if facts.get("stopped_early")
            else f"ran to {epochs}")
     rows = (f"validation slice of {facts['validation_rows']} of {facts.get('train_rows')} train rows"
             if facts.get("validation_rows") else "no validation slice")
+    if facts.get("refit_epochs"):
+        rows += f", then refit on all {facts.get('train_rows')} rows for {facts['refit_epochs']} epochs"
     weights = facts.get("class_weights")
     shown = ", ".join(f"{name} {value:.3g}" for name, value in weights.items()) if weights else "none"
     units = facts.get("hidden_units")
