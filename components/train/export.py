@@ -133,27 +133,39 @@ def export_serving_model(keras_model, tft_output, task_info: Dict[str, object], 
             }
         return {"predictions": tf.reshape(outputs, [-1])}
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=signatures.EXAMPLES_INPUT)])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=signatures.EXAMPLES_INPUT)], autograph=False)
     def serve_examples(examples):
         return predict(tf.io.parse_example(examples, serving_spec))
 
-    @tf.function
+    @tf.function(autograph=False)
     def serve_rows(rows):
         return predict({name: _row_feature(name, serving_spec[name], rows[name]) for name in serving_spec})
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=signatures.EXAMPLES_INPUT)])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=signatures.EXAMPLES_INPUT)], autograph=False)
     def transform_features(examples):
         return module.tft_layer(tf.io.parse_example(examples, raw_spec))
 
     module.serve = serve_examples
     module.serve_rows = serve_rows
     module.transform_features = transform_features
-    tf.saved_model.save(
-        module,
-        export_dir,
-        signatures={
-            signatures.SERVING_DEFAULT: serve_rows.get_concrete_function(row_specs),
-            signatures.EXAMPLES: serve_examples,
-            signatures.TRANSFORM_FEATURES: transform_features,
-        },
-    )
+    # TFT's layer is a tf_keras Model: by default saving it also traces its call functions and
+    # a default signature through AutoGraph for Keras' own loader, which nothing here uses
+    # (the signatures above serve) and which cost most of the export's time.
+    with _without_tf_keras_traces():
+        tf.saved_model.save(
+            module,
+            export_dir,
+            signatures={
+                signatures.SERVING_DEFAULT: serve_rows.get_concrete_function(row_specs),
+                signatures.EXAMPLES: serve_examples,
+                signatures.TRANSFORM_FEATURES: transform_features,
+            },
+        )
+
+
+def _without_tf_keras_traces():
+    """tf_keras' own switch for ``save_traces=False`` (what ``tf_keras.Model.save`` sets), for
+    a tf.Module that holds a tf_keras layer; variables, tables and assets are still saved."""
+    from tf_keras.src.saving.legacy.saved_model.utils import keras_option_scope
+
+    return keras_option_scope(save_traces=False)
