@@ -151,9 +151,7 @@ test-engine: engine ## run ingest/statistics/transform/evaluate/predict on Flink
 .PHONY: test-engine-image
 test-engine-image: setup $(ENGINE_STAMP) ## build the image, then run Beam steps on the engine with the image as SDK harness
 	$(MAKE) image TRACK=tfx-1.16 IMAGE="$$($(PYTHON) -c 'from components.image import COMPONENT_IMAGE; print(COMPONENT_IMAGE)')"
-	$(BIN)/python engine/cluster.py start
-	$(BIN)/python -m pytest -m "engine and containers" tests/engine $(PYTEST_ARGS); status=$$?; \
-		$(BIN)/python engine/cluster.py stop; exit $$status
+	$(MAKE) test-engine ENGINE_MARKER="engine and containers"
 
 # --- containers: the component image, built without Docker Hub (see README, "Containers") ---
 # IMAGE defaults to components.image.COMPONENT_IMAGE (its tag is the package version).
