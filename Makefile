@@ -111,6 +111,21 @@ bench-scale: setup ## components at 1M rows vs TFDV/TFT/Keras/TFMA (SCALE_ARGS="
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 	$(BIN)/python benchmarks/report.py
 
+# TFX 1.16 cannot be installed beside kfp 2.x: its own venv (Python 3.11, found by uv),
+# with bytecode compiled as for .venv (PYTHONDONTWRITEBYTECODE is set on these machines).
+TFX_VENV := .bench-tfx
+BENCH_TFX_ARGS ?=
+
+$(TFX_VENV)/.installed: benchmarks/requirements-tfx.txt | $(BIN)/uv
+	$(BIN)/uv venv --quiet --clear --python 3.11 $(TFX_VENV)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(TFX_VENV)/bin/python -r benchmarks/requirements-tfx.txt
+	@touch $@
+
+.PHONY: bench-tfx
+bench-tfx: setup $(TFX_VENV)/.installed ## local penguin run vs TFX 1.16's LocalDagRunner on the same job, alternated (BENCH_TFX_ARGS="--repeat 3")
+	$(BIN)/python benchmarks/run.py --tfx $(BENCH_TFX_ARGS)
+	$(BIN)/python benchmarks/report.py
+
 .PHONY: compile
 compile: setup ## regenerate compiled/ (pipelines and component YAML) from the source
 	$(BIN)/kfp-tf compile
