@@ -232,7 +232,6 @@ def training(
         slices=slices,
         allow_small_eval_split=allow_small_eval_split,
         accept_champion_collapse=accept_champion_collapse,
-        beam_pipeline_args=beam_pipeline_args,
     )
     infra_validate_task = infra_validate(
         model=train_task.outputs["model"],

@@ -81,12 +81,12 @@ def test_models_trained_on_shuffled_labels_are_never_blessed(penguin_run, tmp_pa
         train(penguin_run.transform_graph, shuffled, model, epochs=10, seed=seed)
         # The whole label column shuffled: eval labels too, no champion yet.
         eval_shuffled = _shuffled_raw_eval(penguin_run, task_info["label"], str(tmp_path / f"raw{seed}"), seed)
-        candidate = eval_predictions(eval_shuffled, task_info, model)["candidate"]
+        candidate = eval_predictions(eval_shuffled, task_info, model)[0]["candidate"]
         accuracies.append(candidate.value("accuracy"))
         old_blessed += candidate.value("accuracy") >= old_floor
         new_blessed += judge(task_info, candidate, {}, thresholds, False, {})["blessed"]
         # Only the train labels wrong, against the real champion on the true eval labels.
-        paired = eval_predictions(penguin_run.examples, task_info, model, penguin_run.model)
+        paired, _ = eval_predictions(penguin_run.examples, task_info, model, penguin_run.model)
         against_champion += judge(task_info, paired["candidate"], {}, thresholds, False, change,
                                   baseline=paired["baseline"])["blessed"]
         lucky_without_champion += judge(task_info, paired["candidate"], {}, thresholds, False, {})["blessed"]
@@ -99,7 +99,7 @@ def test_models_trained_on_shuffled_labels_are_never_blessed(penguin_run, tmp_pa
 
 def test_the_real_model_is_blessed_by_the_same_rules(penguin_run):
     task_info = read_task_info(penguin_run.transform_graph)
-    candidate = eval_predictions(penguin_run.examples, task_info, penguin_run.model)["candidate"]
+    candidate = eval_predictions(penguin_run.examples, task_info, penguin_run.model)[0]["candidate"]
     verdict = judge(task_info, candidate, {}, default_thresholds(task_info), False, {})
     assert verdict["blessed"] is True
     assert candidate.value("accuracy") == pytest.approx(penguin_run.evaluation["overall"]["accuracy"], abs=1e-6)

@@ -26,11 +26,13 @@ def evaluate(
     slices: List[str] = [],
     allow_small_eval_split: bool = False,
     accept_champion_collapse: bool = False,
-    beam_pipeline_args: List[str] = [],
 ):
     """Evaluate the candidate on the eval split, against a baseline when there is one.
 
-    TFMA computes the reported metrics and slices; the blessing is decided from
+    Both models predict every eval example once, in this process. The reported
+    metrics and slices are TFMA's metric set with TFMA's definitions, computed from
+    those predictions with numpy (components/evaluate/metric_values.py) and written
+    in TFMA's output format; the blessing is decided from
     each metric's 95 % interval and from paired comparisons on the same examples
     (components/evaluate/judge.py). The candidate is blessed when the eval split is
     large enough to decide, it beats a trivial predictor significantly (default
@@ -86,7 +88,6 @@ def evaluate(
       accept_champion_collapse: Bless even when the baseline, on this eval split,
         scores far below what it scored when it was blessed (recorded in the
         blessing); default false: such a collapse holds the push.
-      beam_pipeline_args: Extra Apache Beam flags.
 
     Raises:
       ConfigurationError: A threshold names a metric that is not computed or has a
@@ -109,7 +110,6 @@ def evaluate(
         slices=slices,
         report_path=evaluation_report.path,
         view_path=evaluation_view.path,
-        beam_pipeline_args=beam_pipeline_args,
         baseline_model_uri=resolve_baseline(baseline_model.path, baseline_model.metadata),
         change_thresholds=change_thresholds,
         baseline_info={

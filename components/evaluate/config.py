@@ -20,7 +20,8 @@ thresholds against a baseline model (``{metric: {"max_drop": x}}`` for a metric
 where higher is better, ``{"max_increase": x}`` where lower is better, or the
 ``max_relative_*`` forms as a fraction of the baseline's value) are judged on the
 overall slice, by their intervals (``components.evaluate.judge``); slices are
-reported, not gated on. TFMA computes and reports the metrics; it does not decide.
+reported, not gated on. The values are computed by ``components.evaluate.metric_values`` to
+TFMA's definitions (the EvalConfig is kept with them, as TFMA would); they do not decide.
 """
 import json
 from typing import Dict, List, Optional, Sequence

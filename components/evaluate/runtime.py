@@ -1,10 +1,13 @@
-"""Evaluate: TFMA on the eval split, sliced, against value thresholds and a baseline.
+"""Evaluate: TFMA's metrics on the eval split, sliced, against value thresholds and a baseline.
 
 Without a baseline the candidate alone is evaluated and judged on value
 thresholds. With one (the model ``components.baseline`` found in the serving
-folder), TFMA evaluates both on the same examples in one pass, each through its
-own serving and ``transform_features`` signatures (so a baseline trained with a
-different transform is read correctly), and change thresholds compare them.
+folder), both predict the same examples in one pass, each through its own serving
+signature on raw examples (so a baseline trained with a different transform is
+read correctly), and change thresholds compare them. The metrics of every slice
+are computed from those predictions (``metric_values``, to TFMA's definitions) and
+written in TFMA's output format (``tfma_files``); ``tfma.load_eval_result`` reads
+them back for the report.
 """
 import json
 import logging
@@ -12,7 +15,6 @@ import os
 from typing import Dict, List, Optional, Sequence
 
 from components.common import layout
-from components.common.beam_options import pipeline_options
 from components.common import model_record, signatures
 from components.common.blessing import write_blessing
 from components.common.views.evaluation_view import evaluation_page
@@ -25,9 +27,12 @@ from components.evaluate.config import (
     parse_slices,
 )
 from components.evaluate.judge import judge
+from components.evaluate.metric_values import model_values
 from components.evaluate.predictions import eval_predictions
 from components.evaluate.report import markdown_report, side_by_side
 from components.evaluate.settings import check_slices
+from components.evaluate.slicing import slice_rows
+from components.evaluate.tfma_files import write_eval_result
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,15 @@ def categorical_slice_features(schema, statistics, label: str) -> List[str]:
         for f in schema.feature
         if f.type == schema_pb2.BYTES and f.name != label and 0 < unique.get(f.name, 0) <= MAX_SLICE_VALUES
     ]
+
+
+def _feature_types(schema, names) -> Dict[str, object]:
+    """{feature: tf.DType} of the schema's features in ``names`` (the slice features)."""
+    import tensorflow as tf
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    types = {schema_pb2.BYTES: tf.string, schema_pb2.INT: tf.int64, schema_pb2.FLOAT: tf.float32}
+    return {f.name: types[f.type] for f in schema.feature if f.name in names}
 
 
 def _per_class(eval_result, classes) -> Dict[str, float]:
@@ -81,14 +95,13 @@ def evaluate(
     slices: Optional[Sequence[str]] = None,
     report_path: Optional[str] = None,
     view_path: Optional[str] = None,
-    beam_pipeline_args: Optional[Sequence[str]] = None,
     baseline_model_uri: Optional[str] = None,
     change_thresholds: Optional[Dict[str, Dict[str, float]]] = None,
     baseline_info: Optional[Dict[str, object]] = None,
     allow_small_eval_split: bool = False,
     accept_champion_collapse: bool = False,
 ) -> Dict[str, object]:
-    """Run TFMA on the eval split and decide the blessing.
+    """Compute TFMA's metrics on the eval split and decide the blessing.
 
     Args:
       model_uri: the candidate SavedModel from ``train``.
@@ -115,7 +128,8 @@ def evaluate(
         split (recorded in the blessing).
 
     The decision is ``components.evaluate.judge``'s, from per-example predictions of
-    both models on the eval split; TFMA computes the reported metrics and slices.
+    both models on the eval split, from which the reported metrics and slices are
+    computed too.
 
     Returns:
       ``{"task", "blessed", "reasons", "checks", "thresholds", "change_thresholds",
@@ -131,6 +145,7 @@ def evaluate(
     """
     import tensorflow_model_analysis as tfma
     from components.common.baseline_model import has_baseline
+
     from components.common.metadata import load_schema, load_statistics
     from components.common.task import read_task_info
 
@@ -161,21 +176,20 @@ def evaluate(
             )
         change = judged
     eval_config = build_eval_config(task_info, slice_list, with_baseline=with_baseline, baseline_signature=baseline_signature)
-    if with_baseline:
-        shared_model = [
-            tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config, model_name=CANDIDATE),
-            tfma.default_eval_shared_model(eval_saved_model_path=baseline_model_uri, eval_config=eval_config, model_name=BASELINE),
-        ]
-    else:
-        shared_model = tfma.default_eval_shared_model(eval_saved_model_path=model_uri, eval_config=eval_config)
-    tfma.run_model_analysis(
-        eval_shared_model=shared_model,
-        eval_config=eval_config,
-        data_location=layout.examples_pattern(examples_uri, layout.EVAL),
-        file_format="tfrecords",
-        output_path=output_uri,
-        schema=schema,
-        pipeline_options=pipeline_options(beam_pipeline_args),
+    predictions, feature_values = eval_predictions(
+        examples_uri, task_info, model_uri, baseline_model_uri if with_baseline else None,
+        slice_features=_feature_types(schema, {name for spec in slice_list for name in spec}),
+    )
+    model_names = {"candidate": CANDIDATE if with_baseline else "", "baseline": BASELINE}
+    binary = bool(classes) and len(classes) == 2
+    sliced_values = [
+        (key, {model_names[role]: model_values(found, rows, binary) for role, found in predictions.items()})
+        for key, rows in slice_rows(predictions["candidate"].count, slice_list, feature_values)
+    ]
+    write_eval_result(
+        output_uri, eval_config, layout.examples_pattern(examples_uri, layout.EVAL),
+        {model_names[role]: uri for role, uri in (("candidate", model_uri), ("baseline", baseline_model_uri)) if role in predictions},
+        sliced_values, predictions["candidate"].positive_id, model_names["candidate"], BASELINE if with_baseline else None,
     )
     result = tfma.load_eval_result(output_uri, model_name=CANDIDATE if with_baseline else None)
     slices_metrics = results.sliced_metrics(result, classes)
@@ -188,7 +202,6 @@ def evaluate(
         baseline_overall.update(_per_class(baseline_result, classes))
         if notes:  # class-id metrics of the baseline would be read with the wrong class names
             baseline_overall = {k: v for k, v in baseline_overall.items() if k in CLASS_ORDER_FREE}
-    predictions = eval_predictions(examples_uri, task_info, model_uri, baseline_model_uri if with_baseline else None)
     verdict = judge(
         task_info,
         predictions["candidate"],

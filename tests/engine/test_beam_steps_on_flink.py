@@ -3,8 +3,9 @@
 `make test-engine` starts the engine (engine/cluster.py: a Flink JobManager, two
 TaskManagers, Beam's Flink job server and a Python SDK worker pool, each its own
 process on loopback) and runs this module (marker ``engine``). Ingest, statistics,
-transform, evaluation and batch prediction run through their runtime functions once
-with Beam's in-process runner and once on Flink, on the penguins, and must agree: the
+transform and batch prediction run through their runtime functions once with Beam's
+in-process runner and once on Flink, on the penguins, then evaluation (in its own
+process: it runs no Beam pipeline) on each run's examples, and all must agree: the
 same rows in each split, statistics equal within sketch error, the same transformed
 examples and predictions (identical but for float32 rounding where two workers add in
 another order or batch rows otherwise), the same evaluation metrics. The model is trained once,
@@ -104,7 +105,7 @@ def runs(tmp_path_factory, engine_args):
             push_model(path("model"), path("serving"), blessed=True)
             model, graph, serving = path("model"), path("graph"), path("serving")
         result["evaluate"] = evaluate(model, path("examples"), schema, path("statistics"), graph,
-                                      path("evaluation"), path("blessing"), beam_pipeline_args=args)
+                                      path("evaluation"), path("blessing"))
         result["predict"] = predict(path("examples"), path("statistics"), serving,
                                     path("predictions"), beam_pipeline_args=args)
         outputs[name] = result
