@@ -84,7 +84,7 @@ def _accuracy(model_dir, rows, label):
     return np.mean([c.decode() == r[label] for c, r in zip(outputs["classes"].numpy(), rows)])
 
 
-def test_penguins_stop_early_on_a_train_slice_and_keep_their_accuracy(tmp_path, penguins, caplog):
+def test_penguins_hold_out_a_train_slice_for_early_stopping_and_keep_their_accuracy(tmp_path, penguins, caplog):
     import logging
 
     with caplog.at_level(logging.INFO, logger="components.train.runtime"):
@@ -92,10 +92,16 @@ def test_penguins_stop_early_on_a_train_slice_and_keep_their_accuracy(tmp_path, 
     train_rows = penguins.ingest_result["split_row_counts"]["train"]
     assert result["train_rows"] == train_rows and result["validation_rows"] == validation_slice.plan(train_rows, 0.15).rows
     assert result["fit_rows"] == train_rows - result["validation_rows"]
-    assert result["stopped_early"] and 1 <= result["best_epoch"] < result["epochs"] < 100
+    # Whether 100 epochs end early on the penguins is chance: in about half the runs the
+    # validation loss still creeps down at epoch 100 (thread scheduling changes the last
+    # bits). Stopping itself is tested over 200 epochs (test_train_resilience.py).
+    assert 1 <= result["best_epoch"] <= result["epochs"] <= 100
+    assert result["stopped_early"] == ("Early stopping after epoch" in caplog.text)
+    if result["stopped_early"]:
+        assert result["best_epoch"] < result["epochs"] < 100
     assert "val_loss" in result and result["class_weights"] is None and result["hidden_units"] == [32, 16]
     assert set(result["defaults"]) == {"validation_slice", "batch_size", "hidden_units", "class_weight", "refit"}
-    assert "Training default: validation_slice" in caplog.text and "Early stopping after epoch" in caplog.text
+    assert "Training default: validation_slice" in caplog.text
     # A small split: a fresh model fitted on every train row for the best epoch count.
     assert result["refit_epochs"] == result["best_epoch"]
     assert f"Refitted on all {train_rows} train rows for {result['best_epoch']} epochs" in caplog.text
