@@ -65,15 +65,21 @@ def _histogram_bucket(scores: np.ndarray) -> np.ndarray:
     return np.where(position < 0, 0, np.trunc(clipped)).astype(np.int64)
 
 
-def confusion_matrices(positive: np.ndarray, scores: np.ndarray, thresholds: List[float]) -> Matrices:
-    """Confusion counts at ``thresholds`` as TFMA derives them from its histogram.
-
-    The scores are bucketed first; each bucket then counts at the threshold range
-    its lower edge falls in (thresholds moved up by epsilon, 0 kept). So counts
-    are those of the bucket edges, not of the exact scores: the same approximation
-    TFMA makes, kept for equal values.
-    """
+def score_histogram(positive: np.ndarray, scores: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(positives, examples) in each of the HISTOGRAM_BUCKETS + 2 buckets of the scores."""
     buckets = _histogram_bucket(scores)
+    positives = np.bincount(buckets, weights=positive.astype(np.float64), minlength=HISTOGRAM_BUCKETS + 2)
+    return positives, np.bincount(buckets, minlength=HISTOGRAM_BUCKETS + 2).astype(np.float64)
+
+
+def confusion_matrices(histogram: Tuple[np.ndarray, np.ndarray], thresholds: List[float]) -> Matrices:
+    """Confusion counts at ``thresholds`` as TFMA derives them from its histogram
+    (``score_histogram``).
+
+    Each bucket counts at the threshold range its lower edge falls in (thresholds
+    moved up by epsilon, 0 kept). So counts are those of the bucket edges, not of
+    the exact scores: the same approximation TFMA makes, kept for equal values.
+    """
     edges = np.arange(HISTOGRAM_BUCKETS + 2, dtype=np.float64)
     edges = np.where(edges == 0, -np.inf, (edges - 1) / HISTOGRAM_BUCKETS * (1.0 - 0.0) + 0.0)
     edges[-1] = np.inf
@@ -83,10 +89,9 @@ def confusion_matrices(positive: np.ndarray, scores: np.ndarray, thresholds: Lis
     if thresholds[-1] < 1.0:
         moved = moved + [1.0 + EPSILON]
     ranges = np.clip(np.searchsorted(np.asarray(moved), edges, side="right") - 1, 0, len(moved) - 1)
-    bin_of_example = ranges[buckets]
-    positives = np.bincount(bin_of_example, weights=positive.astype(np.float64), minlength=len(moved))
-    examples = np.bincount(bin_of_example, minlength=len(moved)).astype(np.float64)
-    negatives = examples - positives
+    bucket_positives, bucket_examples = histogram
+    positives = np.bincount(ranges, weights=bucket_positives, minlength=len(moved))
+    negatives = np.bincount(ranges, weights=bucket_examples, minlength=len(moved)) - positives
     tp = np.cumsum(positives[::-1])[::-1]
     fp = np.cumsum(negatives[::-1])[::-1]
     fn = np.concatenate([[0.0], np.cumsum(positives)[:-1]])
@@ -133,7 +138,8 @@ def binary_metrics(positive: np.ndarray, scores: np.ndarray) -> Tuple[Dict[str, 
     tp = float(np.sum(predicted & positive))
     fp = float(np.sum(predicted & ~positive))
     fn = float(np.sum(~predicted & positive))
-    auc_matrices = confusion_matrices(positive, scores, interpolated_thresholds(AUC_THRESHOLDS))
+    histogram = score_histogram(positive, scores)
+    auc_matrices = confusion_matrices(histogram, interpolated_thresholds(AUC_THRESHOLDS))
     positives = float(np.sum(positive))
     metrics = {
         "auc": roc_auc(auc_matrices),
@@ -143,7 +149,7 @@ def binary_metrics(positive: np.ndarray, scores: np.ndarray) -> Tuple[Dict[str, 
         "f1_score": _ratio(2 * tp, 2 * tp + fp + fn),
         "calibration": float("nan") if np.isclose(positives, 0.0) else float(np.sum(scores)) / positives,
     }
-    return metrics, confusion_matrices(positive, scores, plot_thresholds())
+    return metrics, confusion_matrices(histogram, plot_thresholds())
 
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> Dict[str, float]:
