@@ -6,6 +6,7 @@ without training a model; tests/test_gates_noise.py checks the same on trained m
 import numpy as np
 import pytest
 
+from components.common.views.formatting import number
 from components.evaluate import significance
 from components.evaluate.judge import judge
 from components.evaluate.significance import Predictions
@@ -106,7 +107,7 @@ def test_a_value_threshold_needs_its_whole_interval():
     between = (low + accuracy) / 2  # the point value clears it, the interval does not
     result = _judge(_task(2, [50, 50]), candidate, thresholds={"accuracy": {"lower_bound": between}}, user_thresholds=True)
     assert result["blessed"] is False
-    assert f"≥ {between:.4g}" in result["reasons"][0] and "whole interval" in result["reasons"][0]
+    assert f"≥ {number(between)}" in result["reasons"][0] and "whole interval" in result["reasons"][0]
 
 
 def test_change_within_noise_is_not_held_and_a_real_drop_is():
