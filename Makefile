@@ -254,11 +254,12 @@ MODERN_UNIT = -m "not slow and not containers and not engine" --ignore=tests/clo
 	--deselect tests/test_compile_and_authoring.py::test_compiled_files_match_the_source
 MODERN_END_TO_END = -m slow tests/test_pipeline_end_to_end.py tests/test_batch_prediction.py tests/test_local_cache.py
 
+# Inside the image the tests spread over TEST_WORKERS xdist workers, as in make test.
 .PHONY: test-modern
 test-modern: ## build the tfx-1.21 track's Debian 13 image, run the unit and end-to-end tests in it
 	$(MAKE) image TRACK=tfx-1.21
-	containers/test_in_image.sh $(MODERN_IMAGE) bash -c 'python -m pytest -p no:cacheprovider $(MODERN_UNIT) $(PYTEST_ARGS) \
-		&& python -m pytest -p no:cacheprovider $(MODERN_END_TO_END) $(PYTEST_ARGS)'
+	containers/test_in_image.sh $(MODERN_IMAGE) bash -c 'python -m pytest -p no:cacheprovider $(PARALLEL) $(MODERN_UNIT) $(PYTEST_ARGS) \
+		&& python -m pytest -p no:cacheprovider $(PARALLEL) $(MODERN_END_TO_END) $(PYTEST_ARGS)'
 
 .PHONY: bench-cache
 bench-cache: ## tfx-1.21 image: a full penguin run vs a re-run changing only epochs, kfp's local cache (3 repeats)
