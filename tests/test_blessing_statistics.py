@@ -154,3 +154,55 @@ def test_regression_must_beat_the_train_mean():
     assert _judge(task_info, noise, thresholds=thresholds)["blessed"] is False
     good = Predictions(labels, predictions=labels + rng.normal(0, 0.5, 100))
     assert _judge(task_info, good, thresholds=thresholds)["blessed"] is True
+
+
+# --- an imbalanced label: the log-loss route of rule 2 ----------------------------------
+
+IMBALANCED_TASK = _task(2, [6150, 200])  # 3.2 % positive in train
+
+
+def _rare_positives(rng, count):
+    """Labels with about 3 % positives drawn from a known risk, and a classifier that
+    predicts exactly that risk (calibrated, informative, rarely above 0.5)."""
+    risk = 1 / (1 + np.exp(-(-4.4 + 1.6 * rng.normal(size=count))))
+    labels = (rng.random(count) < risk).astype(np.int64)
+    return labels, Predictions(labels, probabilities=np.c_[1 - risk, risk], positive_id=1)
+
+
+def test_an_informative_model_of_a_rare_class_is_blessed_on_its_log_loss():
+    rng = np.random.default_rng(12)
+    labels, candidate = _rare_positives(rng, 1650)
+    result = _judge(IMBALANCED_TASK, candidate)
+    trivial = next(c for c in result["checks"] if c["check"] == "better_than_trivial")
+    # McNemar alone would not bless it (1 example won, 2 lost: the split's chance), the log loss does.
+    assert (trivial["wins"], trivial["losses"]) == (1, 2) and trivial["p_value"] >= 0.025
+    assert trivial["passed"] and trivial["class_shares_test"]["interval"][1] < 0
+    assert "imbalanced (largest train class 30.8 times the smallest)" in trivial["text"]
+    assert result["blessed"] is True
+
+
+def test_on_an_imbalanced_label_noise_is_not_blessed_over_many_draws():
+    """Predictions that know only the class shares (jittered, as a model fitted to
+    noise), over 200 draws: blessed at most at the test's 2.5 % level."""
+    rng = np.random.default_rng(13)
+    blessed, draws = 0, 200
+    for _ in range(draws):
+        labels = (rng.random(1650) < 200 / 6350).astype(np.int64)
+        positive = 1 / (1 + np.exp(-(np.log(200 / 6150) + rng.normal(scale=0.3, size=1650))))
+        candidate = Predictions(labels, probabilities=np.c_[1 - positive, positive], positive_id=1)
+        blessed += _judge(IMBALANCED_TASK, candidate)["blessed"]
+    assert blessed <= draws * 0.025, blessed
+
+
+def test_a_rare_class_model_wrong_more_often_than_the_majority_is_not_blessed():
+    """Sure of every positive (a large log-loss gain) but also 55 % sure of one
+    negative in 10: a better log loss, and significantly more mistakes."""
+    rng = np.random.default_rng(14)
+    labels = (rng.random(1650) < 0.031).astype(np.int64)
+    positive = np.where(labels == 1, 0.9, np.where(rng.random(1650) < 0.10, 0.55, 0.01))
+    candidate = Predictions(labels, probabilities=np.c_[1 - positive, positive], positive_id=1)
+    result = _judge(IMBALANCED_TASK, candidate)
+    trivial = next(c for c in result["checks"] if c["check"] == "better_than_trivial")
+    assert trivial["class_shares_test"]["interval"][1] < 0
+    assert result["blessed"] is False and not trivial["passed"]
+    assert "wrong significantly more often than the most frequent class" in trivial["text"]

@@ -126,3 +126,7 @@ def test_a_200_class_label_without_signal_is_not_blessed(tmp_path):
     assert len(evaluation["classes"]) > 150 and evaluation["blessed"] is False
     trivial = next(c for c in evaluation["checks"] if c["check"] == "better_than_trivial")
     assert not trivial["passed"] and trivial["p_value"] >= 0.025
+    # An imbalanced label: the log-loss route against the train class shares is judged too, and fails.
+    shares = trivial["class_shares_test"]
+    print("log loss against the class shares:", shares["log_loss"], shares["trivial_log_loss"], shares["interval"])
+    assert not shares["passed"] and shares["interval"][1] >= 0

@@ -69,8 +69,9 @@ def evaluate(
         curves as inline SVG, metrics per slice (the overall slice first).
       thresholds: {metric: {"lower_bound": x, "upper_bound": y}}, each met when the
         metric's 95 % interval clears it. Empty means the defaults: better than
-        always predicting the most frequent train class (exact McNemar test) or the
-        train mean (paired bootstrap), and AUC >= 0.6 for binary labels, squared
+        always predicting the most frequent train class (exact McNemar test; on an
+        imbalanced label a lower log loss than the train class shares also counts)
+        or the train mean (paired bootstrap), and AUC >= 0.6 for binary labels, squared
         Pearson correlation >= 0.1 for regression.
       change_thresholds: How much worse than the baseline the candidate may be:
         {metric: {"max_drop": x}} where higher is better (accuracy, auc, ...),

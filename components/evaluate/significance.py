@@ -11,16 +11,17 @@ Everything here is plain numpy/scipy on arrays, so it is tested without a model.
   normal, 200 replicates give the standard error and the bounds are +- 1.96 of it.
 - **Better than trivial**: for a classifier, an exact McNemar test against always
   predicting the most frequent train class, on the same examples (only the examples
-  where exactly one of the two is right count); for a regressor, the paired
-  bootstrap of the squared-error difference against always predicting the train
-  mean.
+  where exactly one of the two is right count), and the paired bootstrap of the
+  log-loss difference against always predicting the train class shares; for a
+  regressor, the paired bootstrap of the squared-error difference against always
+  predicting the train mean.
 - **Paired differences** between the candidate and the champion use the same
   bootstrap weights for both models in every replicate, so what both get right or
   wrong on the same examples cancels out.
 
 Metric names follow ``components.evaluate.config``.
 """
-from typing import Callable, Dict, Iterator, Optional, Tuple
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -260,6 +261,13 @@ def against_majority_class(predictions: Predictions, majority_id: int) -> Dict[s
     }
 
 
+def _against_constant(candidate_losses: np.ndarray, trivial_losses: np.ndarray) -> Tuple[float, Optional[Interval]]:
+    """Mean per-example loss difference (candidate - constant predictor) and its paired interval."""
+    gain = candidate_losses - trivial_losses
+    interval = bootstrap_intervals({"gain": lambda w: _weighted_mean(gain, w)}, len(gain)).get("gain")
+    return float(gain.mean()), interval
+
+
 def against_mean_predictor(predictions: Predictions, train_mean: float) -> Dict[str, object]:
     """The candidate's squared error against always predicting the train mean.
 
@@ -268,11 +276,34 @@ def against_mean_predictor(predictions: Predictions, train_mean: float) -> Dict[
     """
     candidate_error = (predictions.predictions - predictions.labels) ** 2
     trivial_error = (train_mean - predictions.labels) ** 2
-    gain = candidate_error - trivial_error
-    interval = bootstrap_intervals({"gain": lambda w: _weighted_mean(gain, w)}, predictions.count).get("gain")
+    difference, interval = _against_constant(candidate_error, trivial_error)
     return {
         "mean_squared_error": float(candidate_error.mean()),
         "trivial_mean_squared_error": float(trivial_error.mean()),
-        "difference": float(gain.mean()),
+        "difference": difference,
+        "interval": interval,
+    }
+
+
+def against_class_shares(predictions: Predictions, train_class_counts: Sequence[int]) -> Dict[str, object]:
+    """The candidate's log loss against always predicting the train class shares.
+
+    The shares are add-one smoothed (``(n_c + 1) / (n + C)``), so a class the train
+    split lacks costs the constant predictor a finite loss. Returns ``{"log_loss",
+    "trivial_log_loss", "difference", "interval"}``, the difference being candidate
+    minus trivial (negative is better): the classifier's counterpart of
+    ``against_mean_predictor``, both a proper score against the best constant.
+    """
+    counts = np.asarray(train_class_counts, dtype=np.float64)
+    shares = (counts + 1) / (counts.sum() + len(counts))
+    labels = predictions.labels.astype(np.int64)
+    true_probability = predictions.probabilities[np.arange(predictions.count), labels]
+    candidate_loss = -np.log(np.clip(true_probability, _EPSILON, 1.0))
+    trivial_loss = -np.log(shares[labels])
+    difference, interval = _against_constant(candidate_loss, trivial_loss)
+    return {
+        "log_loss": float(candidate_loss.mean()),
+        "trivial_log_loss": float(trivial_loss.mean()),
+        "difference": difference,
         "interval": interval,
     }

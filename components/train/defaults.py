@@ -15,10 +15,14 @@ silent). Nothing here imports TensorFlow.
   ``(n / (C * n_c)) ** 0.5`` (the square root of "balanced") when the largest class
   has at least ``IMBALANCE_RATIO`` times the rows of the smallest, else none;
   ``balanced`` always weights by ``n / (C * n_c)``; ``none`` never weights. The
-  square root is a compromise: the full balanced weights move a binary decision to
-  the positive rate (12 % positive: predict positive from a probability of 0.12),
-  which raises balanced accuracy but costs accuracy, and the evaluator blesses a
-  classifier only when its accuracy beats always predicting the most frequent class.
+  weights make the fit attend to the rare classes; the exported model divides its
+  probabilities by them again (``components/train/export.py``, prior correction), so
+  its probabilities are calibrated to the real class shares and its class is the most
+  probable one: the evaluator blesses a classifier only when its accuracy beats always
+  predicting the most frequent class, and an uncorrected weighted model moves the
+  decision towards the rare class (3.3 % positive: holdout accuracy below the
+  majority's). The square root keeps the weights moderate (the full balanced ones
+  multiply a 3 % class's gradient by 15).
 - ``refit``: after early stopping has picked the best epoch count on the validation
   slice, ``auto`` trains a fresh model (same seed) on every train row, slice included,
   for that many epochs when the train split has at most ``REFIT_MAX_ROWS`` rows: on
@@ -26,6 +30,11 @@ silent). Nothing here imports TensorFlow.
   never see, and a second, shorter pass costs seconds; larger splits keep the
   early-stopped model. ``none`` never refits. No refit without a validation slice or
   without a best epoch (early stopping off).
+- ``judging_start``: early stopping does not judge the validation loss before the fit
+  has taken ``MIN_STEPS_BEFORE_JUDGING`` gradient steps (Keras' ``start_from_epoch``),
+  at most half the epochs: on a small split an epoch is a handful of steps, and a
+  30-row slice's loss, ruled by one or two rows, can be lowest after the first epoch,
+  which then becomes the best epoch and the refit's length (a barely trained model).
 """
 import math
 from typing import Dict, Mapping, Optional, Sequence, Tuple
@@ -36,6 +45,7 @@ IMBALANCE_RATIO = 3.0
 CLASS_WEIGHT_MODES = ("auto", "balanced", "none")
 REFIT_MODES = ("auto", "none")
 REFIT_MAX_ROWS = 5_000
+MIN_STEPS_BEFORE_JUDGING = 100
 DEFAULT_DROPOUT = 0.1
 DEFAULT_L2 = 1e-4
 
@@ -89,7 +99,8 @@ def class_weights(
     weights = {index: round(w if w is not None else top, 4) for index, w in enumerate(raw)}
     how = "n / (C * n_c)" if mode == "balanced" else "sqrt(n / (C * n_c))"
     named = ", ".join(f"{name} {weights[i]:.3g}" for i, name in enumerate(classes))
-    return weights, (f"class_weight {mode}: largest/smallest class {ratio:.1f} ({shares}); weights {how}: {named}")
+    return weights, (f"class_weight {mode}: largest/smallest class {ratio:.1f} ({shares}); weights {how}: {named} "
+                     "(in the fit; the exported probabilities are divided by them again)")
 
 
 def refit_epochs(mode: str, train_rows: int, validation_rows: int, best_epoch: Optional[int]) -> Tuple[int, str]:
@@ -107,3 +118,19 @@ def refit_epochs(mode: str, train_rows: int, validation_rows: int, best_epoch: O
     return int(best_epoch), (f"refit auto: a fresh model fitted on all {train_rows} train rows (the "
                              f"{validation_rows}-row validation slice included) for the best epoch count, "
                              f"{best_epoch} (at most {REFIT_MAX_ROWS} train rows)")
+
+
+def judging_start(fit_rows: int, batch: int, epochs: int) -> Tuple[int, str]:
+    """``(epochs not judged, why)``: Keras' ``start_from_epoch`` for early stopping.
+
+    The first judged epoch is the one that completes ``MIN_STEPS_BEFORE_JUDGING``
+    gradient steps of ``batch`` examples over ``fit_rows`` rows, but no later than
+    halfway through ``epochs``; 0 when the first epoch already has that many steps."""
+    steps_per_epoch = max(1, math.ceil(fit_rows / max(1, batch)))
+    first_judged = min(math.ceil(MIN_STEPS_BEFORE_JUDGING / steps_per_epoch), max(1, epochs // 2))
+    if first_judged <= 1:
+        return 0, (f"every epoch: {steps_per_epoch} steps an epoch (at least {MIN_STEPS_BEFORE_JUDGING} "
+                   "before the validation loss is judged)")
+    return first_judged - 1, (
+        f"from epoch {first_judged}: {steps_per_epoch} steps an epoch, the validation loss is judged once the fit "
+        f"has taken {MIN_STEPS_BEFORE_JUDGING} steps (at most half of {epochs} epochs)")

@@ -18,11 +18,14 @@ Signatures (names and input conventions: ``components.common.signatures``):
 - ``serving_examples(examples: string[N])`` -> the same predictions from serialized raw
   ``tf.Example``s (no label needed).
 - Predictions: classification: ``probabilities`` float[N, C], ``class_ids`` int64[N],
-  ``classes`` string[N]; regression: ``predictions`` float[N].
+  ``classes`` string[N]; regression: ``predictions`` float[N]. A classifier trained
+  with class weights ``w`` learned probabilities proportional to ``w_c p(c | x)``;
+  the signatures divide by the weights and renormalise (prior correction), so the
+  probabilities, and the class picked from them, are the unweighted ones.
 - ``transform_features(examples: string[N])`` -> the transformed features, label
   included (used by TFMA to read the label as a class id).
 """
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from components.common import signatures
 from components.common.errors import ConfigurationError
@@ -97,9 +100,13 @@ def _row_input_specs(serving_spec: Dict[str, object]) -> Dict[str, object]:
     return specs
 
 
-def export_serving_model(keras_model, tft_output, task_info: Dict[str, object], export_dir: str) -> None:
+def export_serving_model(
+    keras_model, tft_output, task_info: Dict[str, object], export_dir: str,
+    class_weights: Optional[Dict[int, float]] = None,
+) -> None:
     """Save ``keras_model`` wrapped with parsing and transform as a SavedModel with the
-    signatures above.
+    signatures above; ``class_weights`` ({class id: weight}, those the fit used) are
+    undone on the probabilities.
 
     Raises ConfigurationError when a raw feature cannot be one JSON value per row, or
     two feature names give the same input name (``signatures.input_names``).
@@ -120,11 +127,18 @@ def export_serving_model(keras_model, tft_output, task_info: Dict[str, object], 
     module.tft_layer = tft_output.transform_features_layer()
     if classification:
         module.class_names = tf.Variable(task_info["classes"], trainable=False, dtype=tf.string)
+    prior_correction = None
+    if classification and class_weights:
+        inverse = [1.0 / float(class_weights[index]) for index in range(len(task_info["classes"]))]
+        prior_correction = tf.constant(inverse, dtype=tf.float32)
 
     def predict(parsed):
         transformed = module.tft_layer(parsed)
         outputs = module.model({name: model_input(transformed[name]) for name in features}, training=False)
         if classification:
+            if prior_correction is not None:
+                unweighted = outputs * tf.cast(prior_correction, outputs.dtype)
+                outputs = unweighted / tf.reduce_sum(unweighted, axis=1, keepdims=True)
             class_ids = tf.argmax(outputs, axis=1)
             return {
                 "probabilities": outputs,

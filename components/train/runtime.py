@@ -104,7 +104,8 @@ def _epoch_progress(epochs: int, prefix: str = ""):
     return EpochProgress()
 
 
-def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: str, epochs: int):
+def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: str, epochs: int,
+               judged_from: int = 0):
     import keras
 
     from components.train.checkpoints import backup_callback
@@ -113,7 +114,8 @@ def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: s
     early_stopping = None
     if early_stopping_patience:
         early_stopping = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=int(early_stopping_patience), restore_best_weights=True, verbose=0
+            monitor="val_loss", patience=int(early_stopping_patience), restore_best_weights=True, verbose=0,
+            start_from_epoch=int(judged_from),
         )
         callbacks.append(early_stopping)
     if tensorboard_uri:
@@ -290,7 +292,9 @@ def train(
     patience = int(early_stopping_patience) if validation_data is not None else 0
     if early_stopping_patience and not patience:
         logger.info("Early stopping off: no validation slice (%s)", plan.reason)
-    callbacks, early_stopping = _callbacks(location, patience, tensorboard_uri, int(epochs))
+    judged_from = _decide("early_stopping_start", *defaults.judging_start(fit_rows, batch, int(epochs)),
+                          decisions) if patience else 0
+    callbacks, early_stopping = _callbacks(location, patience, tensorboard_uri, int(epochs), judged_from)
     # verbose=0: the progress callback writes one line per epoch, Keras' own lines would repeat it.
     history = model.fit(
         train_data, validation_data=validation_data, epochs=int(epochs), verbose=0, callbacks=callbacks,
@@ -327,7 +331,7 @@ def train(
         model.fit(all_rows, epochs=refit_epochs, verbose=0, class_weight=weights,
                   callbacks=[_epoch_progress(refit_epochs, "refit ")])
         logger.info("Refitted on all %d train rows for %d epochs", train_rows, refit_epochs)
-    export_serving_model(model, tft_output, task_info, model_uri)
+    export_serving_model(model, tft_output, task_info, model_uri, class_weights=weights)
     checkpoints.remove_checkpoint(location)
     result = {
         "task": task_info["task"],
