@@ -201,9 +201,9 @@ def _holdout_figures(model_dir, rows):
 def test_imbalanced_binary_beats_the_majority_on_a_holdout_over_seeds(tmp_path):
     """Balanced accuracy and AUC of always predicting "no" are 0.5: the trained model must
     beat both on a holdout no step saw, for every one of 5 seeds (0 of 5 may fail). It is
-    trained with class weights, which the export undoes: its accuracy beats always "no"
-    and its mean "yes" probability is the holdout's share of "yes" (uncorrected, the
-    weights, yes 2.04 : no 0.75, about double it)."""
+    trained with class weights, which the export undoes with factors fitted on the
+    validation slice: its accuracy beats always "no" and its mean "yes" probability is
+    the holdout's share of "yes"."""
     header = [f"f{i}" for i in range(8)] + ["label"]
     data = write_csv(tmp_path / "imbalanced.csv", header, _imbalanced_rows(2000, seed=3))
     holdout = _imbalanced_rows(2000, seed=4)
@@ -212,6 +212,7 @@ def test_imbalanced_binary_beats_the_majority_on_a_holdout_over_seeds(tmp_path):
     for seed in range(5):
         result = train(run.transform_graph, run.transformed_examples, str(tmp_path / f"m{seed}"), seed=seed)
         assert result["class_weights"] and "class_weight auto" in result["defaults"]["class_weight"]
+        assert "fitted on the" in result["defaults"]["prior_correction"] and result["probability_factors"]
         balanced, auc, accuracy, mean_yes, share = _holdout_figures(str(tmp_path / f"m{seed}"), holdout)
         figures.append(tuple(round(float(v), 3) for v in (balanced, auc, accuracy, mean_yes, share)))
         failures += not (balanced > 0.6 and auc > 0.75 and accuracy > 1 - share and abs(mean_yes - share) < 0.04)

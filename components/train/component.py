@@ -78,7 +78,9 @@ def train(
         train split under 128 rows gets no slice (every epoch runs; logged). 0: none.
       class_weight: Classification: auto (square-root balanced class weights when the
         largest class has at least 3 times the rows of the smallest; logged and in the
-        metadata), balanced (n / (classes * n_class)) or none.
+        metadata), balanced (n / (classes * n_class)) or none. Weights act in the fit
+        only: the exported probabilities are corrected back to the real class shares
+        (factors fitted on the validation slice; metadata: probability_factors).
       dropout: Dropout rate after each hidden layer of the default model.
       l2: L2 penalty on the default model's hidden-layer weights.
       refit: auto (after early stopping, a fresh model fitted on every train row,

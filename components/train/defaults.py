@@ -15,10 +15,9 @@ silent). Nothing here imports TensorFlow.
   ``(n / (C * n_c)) ** 0.5`` (the square root of "balanced") when the largest class
   has at least ``IMBALANCE_RATIO`` times the rows of the smallest, else none;
   ``balanced`` always weights by ``n / (C * n_c)``; ``none`` never weights. The
-  weights make the fit attend to the rare classes; the exported model divides its
-  probabilities by them again (``components/train/export.py``, prior correction), so
-  its probabilities are calibrated to the real class shares and its class is the most
-  probable one: the evaluator blesses a classifier only when its accuracy beats always
+  weights make the fit attend to the rare classes; the exported model undoes them on
+  its probabilities (``components/train/prior_correction.py``), so its probabilities
+  follow the real class shares and its class is the most probable one: the evaluator blesses a classifier only when its accuracy beats always
   predicting the most frequent class, and an uncorrected weighted model moves the
   decision towards the rare class (3.3 % positive: holdout accuracy below the
   majority's). The square root keeps the weights moderate (the full balanced ones
@@ -100,7 +99,7 @@ def class_weights(
     how = "n / (C * n_c)" if mode == "balanced" else "sqrt(n / (C * n_c))"
     named = ", ".join(f"{name} {weights[i]:.3g}" for i, name in enumerate(classes))
     return weights, (f"class_weight {mode}: largest/smallest class {ratio:.1f} ({shares}); weights {how}: {named} "
-                     "(in the fit; the exported probabilities are divided by them again)")
+                     "(in the fit; undone on the exported probabilities)")
 
 
 def refit_epochs(mode: str, train_rows: int, validation_rows: int, best_epoch: Optional[int]) -> Tuple[int, str]:

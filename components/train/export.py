@@ -19,13 +19,14 @@ Signatures (names and input conventions: ``components.common.signatures``):
   ``tf.Example``s (no label needed).
 - Predictions: classification: ``probabilities`` float[N, C], ``class_ids`` int64[N],
   ``classes`` string[N]; regression: ``predictions`` float[N]. A classifier trained
-  with class weights ``w`` learned probabilities proportional to ``w_c p(c | x)``;
-  the signatures divide by the weights and renormalise (prior correction), so the
-  probabilities, and the class picked from them, are the unweighted ones.
+  with class weights over-predicts its rare classes; the signatures multiply its
+  probabilities by one factor per class and renormalise (prior correction,
+  ``components/train/prior_correction.py``), so the probabilities, and the class
+  picked from them, are the unweighted ones.
 - ``transform_features(examples: string[N])`` -> the transformed features, label
   included (used by TFMA to read the label as a class id).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from components.common import signatures
 from components.common.errors import ConfigurationError
@@ -102,11 +103,11 @@ def _row_input_specs(serving_spec: Dict[str, object]) -> Dict[str, object]:
 
 def export_serving_model(
     keras_model, tft_output, task_info: Dict[str, object], export_dir: str,
-    class_weights: Optional[Dict[int, float]] = None,
+    probability_factors: Optional[Sequence[float]] = None,
 ) -> None:
     """Save ``keras_model`` wrapped with parsing and transform as a SavedModel with the
-    signatures above; ``class_weights`` ({class id: weight}, those the fit used) are
-    undone on the probabilities.
+    signatures above; ``probability_factors`` (one per class id, from
+    ``prior_correction``) multiply the probabilities, which are then renormalised.
 
     Raises ConfigurationError when a raw feature cannot be one JSON value per row, or
     two feature names give the same input name (``signatures.input_names``).
@@ -128,9 +129,8 @@ def export_serving_model(
     if classification:
         module.class_names = tf.Variable(task_info["classes"], trainable=False, dtype=tf.string)
     prior_correction = None
-    if classification and class_weights:
-        inverse = [1.0 / float(class_weights[index]) for index in range(len(task_info["classes"]))]
-        prior_correction = tf.constant(inverse, dtype=tf.float32)
+    if classification and probability_factors:
+        prior_correction = tf.constant([float(f) for f in probability_factors], dtype=tf.float32)
 
     def predict(parsed):
         transformed = module.tft_layer(parsed)

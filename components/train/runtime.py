@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import time
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common import layout
 from components.common.errors import ConfigurationError
@@ -121,6 +121,30 @@ def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: s
     if tensorboard_uri:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=tensorboard_uri, write_graph=False, profile_batch=0))
     return callbacks, early_stopping
+
+
+def _prior_correction(model, validation_data, weights: Dict[int, float], task_info,
+                      refitted: bool) -> Tuple[List[float], str]:
+    """``(factors, why)``: what the exported probabilities are multiplied by to undo the
+    class weights (``components/train/prior_correction.py``): fitted on the exported
+    model's predictions of the validation slice (held out, or, after a refit, among the
+    rows it fitted: a per-class offset barely overfits), else ``1 / weight``."""
+    import numpy as np
+
+    from components.train import prior_correction
+
+    classes = task_info["classes"]
+    analytic = prior_correction.factors_from_weights(weights, len(classes))
+    fitted, why = None, "no validation slice to fit them on"
+    if validation_data is not None:
+        labels = np.concatenate([batch_labels.numpy() for _, batch_labels in validation_data])
+        fitted, why = prior_correction.fit_factors(model.predict(validation_data, verbose=0), labels, analytic)
+        why += " (which the refit trained on)" if refitted and fitted is not None else ""
+    named = lambda factors: ", ".join(f"{name} {factor:.3g}" for name, factor in zip(classes, factors))
+    if fitted is None:
+        return analytic, f"probabilities multiplied by 1 / class weight ({named(analytic)}): {why}"
+    return fitted, (f"probabilities multiplied by {named(fitted)}, {why} (1 / class weight would be "
+                    f"{named(analytic)})")
 
 
 def _decide(name: str, value, why: str, decisions: Dict[str, str]):
@@ -331,7 +355,9 @@ def train(
         model.fit(all_rows, epochs=refit_epochs, verbose=0, class_weight=weights,
                   callbacks=[_epoch_progress(refit_epochs, "refit ")])
         logger.info("Refitted on all %d train rows for %d epochs", train_rows, refit_epochs)
-    export_serving_model(model, tft_output, task_info, model_uri, class_weights=weights)
+    factors = _decide("prior_correction", *_prior_correction(model, validation_data, weights, task_info,
+                                                             refitted=bool(refit_epochs)), decisions) if weights else None
+    export_serving_model(model, tft_output, task_info, model_uri, probability_factors=factors)
     checkpoints.remove_checkpoint(location)
     result = {
         "task": task_info["task"],
@@ -347,6 +373,7 @@ def train(
         "hidden_units": units if not (module and module.build_model) else None,
         "class_weights": {task_info["classes"][i]: w for i, w in weights.items()} if weights else None,
         "refit_epochs": refit_epochs,
+        "probability_factors": ({task_info["classes"][i]: f for i, f in enumerate(factors)} if factors else None),
         "defaults": decisions,
         "model_builder": f"{module.path}:build_model" if module and module.build_model else "default",
         **last,

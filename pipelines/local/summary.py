@@ -149,7 +149,7 @@ def write_summary(path: str, summary: Dict) -> None:
 
 
 TRAINING_FACTS = ("epochs", "stopped_early", "best_epoch", "train_rows", "validation_rows", "batch_size",
-                  "hidden_units", "class_weights", "refit_epochs", "defaults")
+                  "hidden_units", "class_weights", "probability_factors", "refit_epochs", "defaults")
 
 
 def training_facts(model: Dict) -> Dict:
@@ -217,9 +217,9 @@ def human_summary(summary: Dict) -> str:
         lines.append(f"  anomalies: {summary['anomaly_count']}")
     if summary.get("training"):
         lines.append("  " + training_line(summary["training"]))
-        weighting = (summary["training"].get("defaults") or {}).get("class_weight")
-        if summary["training"].get("class_weights") and weighting:
-            lines.append(f"    {weighting}")
+        decided = summary["training"].get("defaults") or {}
+        if summary["training"].get("class_weights"):
+            lines.extend(f"    {decided[name]}" for name in ("class_weight", "prior_correction") if decided.get(name))
     drifted = [d for d in summary.get("drift") or [] if d["drifted"]]
     # When validation stopped the run, its error (shown last) lists the anomalies and
     # the drifted features: they are not listed twice.
