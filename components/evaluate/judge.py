@@ -17,9 +17,10 @@ Rules (every interval two-sided 95 %, ``components.evaluate.significance``):
    eval rows: about 50), so a classifier also passes with a lower log loss than
    always predicting the train class shares (the regressor's rule with the
    classifier's proper score: the paired interval below zero) unless it is wrong
-   significantly more often than the most frequent class (McNemar the other way). Each route alone holds noise at 2.5 %;
-   a model fitted to noise is right no more often than the most frequent class, so
-   McNemar adds next to nothing to the log-loss route on such a label.
+   significantly more often than the most frequent class (McNemar the other way).
+   Each route alone holds noise at 2.5 %; a model fitted to noise is right no more
+   often than the most frequent class, so McNemar adds next to nothing to the
+   log-loss route on such a label.
 3. **Value thresholds**: a ``lower_bound`` is met when the metric's interval lies
    wholly at or above it, an ``upper_bound`` when it lies at or below it. A metric
    without an interval here (``auc_precision_recall``, ``calibration``, counts) is
@@ -39,7 +40,7 @@ from typing import Dict, List, Optional
 from components.common.views.formatting import bounds_text, change_text, number, p_value, signed
 from components.evaluate import significance
 from components.evaluate.significance import Predictions
-from components.train.defaults import IMBALANCE_RATIO
+from components.train.defaults import IMBALANCE_RATIO, imbalance_ratio
 
 # Fewer eval examples than this decide nothing (the bootstrap needs a sample).
 MIN_EVAL_EXAMPLES = 20
@@ -116,8 +117,7 @@ def _trivial_check(task_info, candidate: Predictions, on_values_only: bool) -> D
 def _class_shares_check(task_info, candidate: Predictions, majority_test: Dict[str, float]) -> Optional[Dict[str, object]]:
     """The log-loss route of rule 2 for an imbalanced label; None for a balanced one."""
     counts = [int((task_info.get("class_counts") or {}).get(name, 0)) for name in task_info["classes"]]
-    present = [count for count in counts if count > 0]
-    ratio = max(present) / min(present) if present else 1.0
+    ratio = imbalance_ratio(counts)
     if ratio < IMBALANCE_RATIO:
         return None
     test = significance.against_class_shares(candidate, counts)

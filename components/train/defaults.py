@@ -17,11 +17,12 @@ silent). Nothing here imports TensorFlow.
   ``balanced`` always weights by ``n / (C * n_c)``; ``none`` never weights. The
   weights make the fit attend to the rare classes; the exported model undoes them on
   its probabilities (``components/train/prior_correction.py``), so its probabilities
-  follow the real class shares and its class is the most probable one: the evaluator blesses a classifier only when its accuracy beats always
-  predicting the most frequent class, and an uncorrected weighted model moves the
-  decision towards the rare class (3.3 % positive: holdout accuracy below the
-  majority's). The square root keeps the weights moderate (the full balanced ones
-  multiply a 3 % class's gradient by 15).
+  follow the real class shares and its class is the most probable one: an
+  uncorrected weighted model moves the decision towards the rare class (3.3 %
+  positive: holdout accuracy below the majority's), and the evaluator blesses a
+  classifier on its accuracy against always predicting the most frequent class. The
+  square root keeps the weights moderate (the full balanced ones multiply a 3 %
+  class's gradient by 15).
 - ``refit``: after early stopping has picked the best epoch count on the validation
   slice, ``auto`` trains a fresh model (same seed) on every train row, slice included,
   for that many epochs when the train split has at most ``REFIT_MAX_ROWS`` rows: on
@@ -76,6 +77,13 @@ def batch_size(requested: int, fit_rows: int) -> Tuple[int, str]:
     return size, f"{size}: about 1/{ROWS_PER_BATCH} of {fit_rows} fitting rows, a power of two in {MIN_BATCH}..{MAX_BATCH}"
 
 
+def imbalance_ratio(class_counts: Sequence[int]) -> float:
+    """Rows of the largest class over rows of the smallest present one (1 when none);
+    a label is imbalanced from ``IMBALANCE_RATIO``."""
+    present = [int(count) for count in class_counts if count > 0]
+    return max(present) / min(present) if present else 1.0
+
+
 def class_weights(
     mode: str, classes: Sequence[str], class_counts: Mapping[str, int]
 ) -> Tuple[Optional[Dict[int, float]], str]:
@@ -84,10 +92,10 @@ def class_weights(
     Weights are relative to one; a class with no train rows gets the largest weight
     present (it cannot be fitted either way). ``mode`` is checked by the caller."""
     counts = [int(class_counts.get(name, 0)) for name in classes]
-    total, present = sum(counts), [c for c in counts if c > 0]
+    total = sum(counts)
     if mode == "none":
         return None, "class_weight none: every example weighs 1"
-    ratio = max(present) / min(present) if present else 1.0
+    ratio = imbalance_ratio(counts)
     shares = ", ".join(f"{name} {count / total:.1%}" for name, count in zip(classes, counts)) if total else ""
     if mode == "auto" and ratio < IMBALANCE_RATIO:
         return None, (f"class_weight auto: classes balanced enough (largest/smallest {ratio:.1f} < "

@@ -50,8 +50,9 @@ def fit_factors(
     probabilities: np.ndarray, labels: np.ndarray, start: Sequence[float]
 ) -> Tuple[Optional[List[float]], str]:
     """``(factors, why)`` minimising the log loss of ``probabilities`` ([n, C], the weighted
-    model's on held-out rows) against ``labels`` ([n] class ids) after correction; ``(None,
-    why)`` when some class has fewer than ``MIN_EXAMPLES_PER_CLASS`` rows there."""
+    model's on the validation slice) against ``labels`` ([n] class ids) after correction;
+    ``(None, why)`` when some class has fewer than ``MIN_EXAMPLES_PER_CLASS`` rows there
+    or the fit does not converge (the caller then keeps ``1 / w`` and says why)."""
     from scipy.optimize import minimize
 
     labels = np.asarray(labels, dtype=np.int64)

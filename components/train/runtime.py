@@ -140,7 +140,10 @@ def _prior_correction(model, validation_data, weights: Dict[int, float], task_in
         labels = np.concatenate([batch_labels.numpy() for _, batch_labels in validation_data])
         fitted, why = prior_correction.fit_factors(model.predict(validation_data, verbose=0), labels, analytic)
         why += " (which the refit trained on)" if refitted and fitted is not None else ""
-    named = lambda factors: ", ".join(f"{name} {factor:.3g}" for name, factor in zip(classes, factors))
+
+    def named(factors):
+        return ", ".join(f"{name} {factor:.3g}" for name, factor in zip(classes, factors))
+
     if fitted is None:
         return analytic, f"probabilities multiplied by 1 / class weight ({named(analytic)}): {why}"
     return fitted, (f"probabilities multiplied by {named(fitted)}, {why} (1 / class weight would be "
