@@ -137,8 +137,10 @@ def _prior_correction(model, validation_data, weights: Dict[int, float], task_in
     analytic = prior_correction.factors_from_weights(weights, len(classes))
     fitted, why = None, "no validation slice to fit them on"
     if validation_data is not None:
-        labels = np.concatenate([batch_labels.numpy() for _, batch_labels in validation_data])
-        fitted, why = prior_correction.fit_factors(model.predict(validation_data, verbose=0), labels, analytic)
+        batches = [(model(inputs, training=False).numpy(), batch_labels.numpy())
+                   for inputs, batch_labels in validation_data]  # one pass: predictions beside their labels
+        probabilities, labels = (np.concatenate(parts) for parts in zip(*batches))
+        fitted, why = prior_correction.fit_factors(probabilities, labels, analytic)
         why += " (which the refit trained on)" if refitted and fitted is not None else ""
 
     def named(factors):
