@@ -77,6 +77,7 @@ def data_validation_ours(p):
     started = time.perf_counter()
     ingested = ingest(p["csv"], p["examples"], label=p["label"])
     detail["ingest_s"] = round(time.perf_counter() - started, 1)
+    detail["ingest_peak_rss_gib"] = _peak_rss_gib()  # the process's peak so far: the imports and ingest
     started = time.perf_counter()
     generate_statistics(p["examples"], p["statistics"])
     detail["statistics_s"] = round(time.perf_counter() - started, 1)

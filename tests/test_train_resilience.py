@@ -53,9 +53,10 @@ def penguin_accuracy(model_dir):
 @pytest.mark.slow
 def test_killed_training_resumes_from_its_last_completed_epoch(tmp_path, penguin_run, caplog):
     checkpoint_dir = str(tmp_path / "checkpoints")
-    # Patience off: the test counts every epoch of the resumed run.
+    # Patience off: the test counts every epoch of the resumed run. A checkpoint after
+    # every epoch (the penguins' epochs are far shorter than the default 30 s between saves).
     process = start_training(penguin_run, [str(tmp_path / "killed")], epochs=EPOCHS, checkpoint_dir=checkpoint_dir,
-                             early_stopping_patience=0)
+                             early_stopping_patience=0, checkpoint_seconds=0)
     deadline = time.monotonic() + 300
     try:
         while process.poll() is None and time.monotonic() < deadline:
@@ -83,6 +84,18 @@ def test_killed_training_resumes_from_its_last_completed_epoch(tmp_path, penguin
     assert result["epochs_run"] == EPOCHS - saved_epoch and result["epochs"] == EPOCHS
     assert not os.path.exists(location)  # removed once the model is exported
     assert penguin_accuracy(str(tmp_path / "resumed")) >= 0.9
+
+
+@pytest.mark.parametrize("seconds_between_saves, saved_epoch", [(0, 3), (3600, None)])
+def test_checkpoints_are_written_at_most_every_so_many_seconds(tmp_path, seconds_between_saves, saved_epoch):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    location = str(tmp_path / "checkpoint")
+    model.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0,
+              callbacks=[checkpoints.backup_callback(location, seconds_between_saves)])
+    assert checkpoints.completed_epochs(location) == saved_epoch
 
 
 @pytest.mark.slow

@@ -46,13 +46,33 @@ class CsvBlockParser:
         self.dropped = dropped
 
     def __call__(self, block: Tuple[str, List[bytes]]):
+        filename = block[0]
+        parsed = self._labelled_columns(block, counting=True)
+        if parsed is None:
+            return
+        arrays, lines = parsed
+        for index, kind in self.fixed.items():
+            arrays[index] = self._typed_column(arrays[index], kind, index, filename, lines)
+        yield arrays, [self.assign_split(line) for line in lines]
+
+    def string_columns(self, block: Tuple[str, List[bytes]]):
+        """The block's string columns as ``__call__`` parses them (rows without a label
+        left out), with nothing counted, typed or split: for a pass that only looks at
+        the cells. Yields one list of arrays, or nothing for a block without rows."""
+        parsed = self._labelled_columns(block, counting=False)
+        if parsed is not None:
+            yield parsed[0]
+
+    def _labelled_columns(self, block: Tuple[str, List[bytes]], counting: bool):
+        """``(string arrays, lines)`` of the block's rows that have a label, or None when
+        none is left; with ``counting``, rows read and rows dropped are counted."""
         import pyarrow as pa
 
         filename, lines = block
         lines = [line for line in lines if line.strip()]
         if not lines:
-            return
-        if self.read is not None:
+            return None
+        if counting and self.read is not None:
             self.read.inc(len(lines))
         arrays = self._parse_with_pyarrow(lines)
         if arrays is None:
@@ -60,15 +80,12 @@ class CsvBlockParser:
         if self.label_index >= 0:
             labelled = ~missing_mask(arrays[self.label_index]).to_numpy(zero_copy_only=False)
             if not labelled.all():
-                self.dropped.inc(int((~labelled).sum()))
+                if counting:
+                    self.dropped.inc(int((~labelled).sum()))
                 labelled_rows = pa.array(labelled)
                 arrays = [column.filter(labelled_rows) for column in arrays]
                 lines = [line for line, has_label in zip(lines, labelled) if has_label]
-        if not lines:
-            return
-        for index, kind in self.fixed.items():
-            arrays[index] = self._typed_column(arrays[index], kind, index, filename, lines)
-        yield arrays, [self.assign_split(line) for line in lines]
+        return (arrays, lines) if lines else None
 
     def _parse_with_pyarrow(self, lines: List[bytes]) -> Optional[list]:
         """Whitespace-trimmed string columns, or None when pyarrow cannot parse every line as one row."""

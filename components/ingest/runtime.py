@@ -158,8 +158,9 @@ def _csv_pcollection(
     types (``schema_kinds``) are typed as it says as they are parsed; the others
     from a profile of all their cells (``numeric_cells``): the narrowest type that
     holds them, and for a column of numbers with a few cells that are not, the
-    ``non_numeric_cells`` policy. Typing and the tf.Example encoding are columnar, in
-    C++ (pyarrow, tfx-bsl). Rows whose label cell is missing are dropped and counted.
+    ``non_numeric_cells`` policy; for that profile the files are read once more before
+    the pass that encodes, so nothing is held in memory between the two. Typing and the
+    tf.Example encoding are columnar, in C++ (pyarrow, tfx-bsl). Rows whose label cell is missing are dropped and counted.
     Columns empty in every row and columns with problems to report are recorded in
     Beam metrics (``EMPTY_COLUMN_COUNTER``, ``COLUMN_PROBLEMS``).
     """
@@ -183,8 +184,7 @@ def _csv_pcollection(
         def create_accumulator(self):
             return [None if index in fixed else numeric_cells.empty() for index in range(len(columns))]
 
-        def add_input(self, acc, batch):
-            _, arrays, _ = batch
+        def add_input(self, acc, arrays):
             for index, cells in enumerate(arrays):
                 if index in fixed:
                     continue
@@ -235,16 +235,32 @@ def _csv_pcollection(
             yield block[0], arrays, splits
 
     listed, parts_read = row_guard.counter(row_guard.PARTS_LISTED), row_guard.counter(row_guard.PARTS_READ)
-    batches = (
+    ranges = (
         pipeline
         | "ListCsvFiles" >> beam.Create(list(files))
         | "CutIntoRanges" >> beam.FlatMap(lambda path: row_guard.counted_parts(csv_blocks.file_ranges(path), listed))
         | "SpreadRanges" >> beam.Reshuffle()
+    )
+    # The column plan needs a profile of every cell before the first row can be
+    # encoded. Profiling the parsed rows that are then encoded would make the runner
+    # hold all of them in memory until the profile is done; the files are read twice
+    # instead (a profiling pass, then the encoding pass), so memory stays flat as the
+    # data grows. A schema that types every column needs no profile.
+    if len(fixed) < len(columns):
+        cells = (
+            ranges
+            | "ReadBlocksToProfile" >> beam.FlatMap(csv_blocks.read_range)
+            | "ParseToProfile" >> beam.FlatMap(parse.string_columns)
+        )
+    else:
+        cells = pipeline | "NothingToProfile" >> beam.Create([])
+    profiles = cells | "ProfileColumns" >> beam.CombineGlobally(ProfileColumns())
+    plan = profiles | "PlanColumns" >> beam.Map(plan_of)
+    batches = (
+        ranges
         | "ReadLineBlocks" >> beam.FlatMap(lambda part: row_guard.read_whole(csv_blocks.read_range, part, parts_read))
         | "ParseCsv" >> beam.FlatMap(parse_block)
     )
-    profiles = batches | "ProfileColumns" >> beam.CombineGlobally(ProfileColumns())
-    plan = profiles | "PlanColumns" >> beam.Map(plan_of)
 
     def report_columns(column_profiles):
         problems = {}

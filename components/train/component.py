@@ -31,8 +31,8 @@ def train(
 ):
     """Train a Keras model on the transformed features and export a serving SavedModel.
 
-    Resumable: after every epoch the weights and the epoch reached are saved, and a
-    run of the same training (the same records, labels included, the same transform,
+    Resumable: at the end of an epoch, at most every 30 s, the weights and the epoch
+    reached are saved, and a run of the same training (the same records, labels included, the same transform,
     hyperparameters and module) that finds them continues from there, logging
     "Resuming from checkpoint after epoch N". Spreads over the GPUs present
     (MirroredStrategy for two or more).

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from components.common import layout
 from components.common.errors import ConfigurationError
+from components.train.checkpoints import SECONDS_BETWEEN_SAVES
 from components.train.defaults import CLASS_WEIGHT_MODES, DEFAULT_DROPOUT, DEFAULT_L2, REFIT_MODES
 from components.train.validation_slice import DEFAULT_FRACTION
 
@@ -105,12 +106,12 @@ def _epoch_progress(epochs: int, prefix: str = ""):
 
 
 def _callbacks(checkpoint: str, early_stopping_patience: int, tensorboard_uri: str, epochs: int,
-               judged_from: int = 0):
+               judged_from: int, checkpoint_seconds: float):
     import keras
 
     from components.train.checkpoints import backup_callback
 
-    callbacks = [backup_callback(checkpoint), _epoch_progress(epochs)]
+    callbacks = [backup_callback(checkpoint, checkpoint_seconds), _epoch_progress(epochs)]
     early_stopping = None
     if early_stopping_patience:
         early_stopping = keras.callbacks.EarlyStopping(
@@ -152,6 +153,25 @@ def _prior_correction(model, validation_data, weights: Dict[int, float], task_in
                     f"{named(analytic)})")
 
 
+def _untrained_state(model):
+    """Copies of a built, compiled model's weights and optimizer variables (the optimizer
+    built first) before any training: what ``_restore_state`` puts back for the refit."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    return model.get_weights(), [variable.numpy() for variable in model.optimizer.variables]
+
+
+def _restore_state(model, state) -> None:
+    """Put the model back as it was before training (``_untrained_state``): the refit
+    starts from the same weights as a fresh model of the same seed, with a fresh
+    optimizer (step count and moments zero), and reuses the train step Keras traced for
+    the first fit instead of tracing a new model's."""
+    weights, optimizer_values = state
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, optimizer_values):
+        variable.assign(value)
+
+
 def _decide(name: str, value, why: str, decisions: Dict[str, str]):
     """Log a setting chosen by default and keep its reason for the metadata."""
     logger.info("Training default: %s = %s (%s)", name, value, why)
@@ -179,6 +199,7 @@ def train(
     dropout: float = DEFAULT_DROPOUT,
     l2: float = DEFAULT_L2,
     refit: str = "auto",
+    checkpoint_seconds: float = SECONDS_BETWEEN_SAVES,
 ) -> Dict[str, object]:
     """Fit the model and export it (transform inside) to ``model_uri``.
 
@@ -187,7 +208,8 @@ def train(
     ``validation_fraction`` of the rows, at least 32; none when the train split has
     fewer than 128 rows, then every epoch runs), never the eval split that blesses the
     model; the best epoch's weights are kept. On a small train split the model is then
-    refitted: a fresh model, same seed, on every train row for the best epoch count
+    refitted: the model's untrained weights restored (those of a fresh model of the same
+    seed), then fitted on every train row for the best epoch count
     (``defaults.refit_epochs``; not checkpointed: it is short, and a killed refit runs
     again whole). Settings left to the data (batch size, hidden units, class weights,
     refit: ``components/train/defaults.py``) are logged with their reason and returned
@@ -207,6 +229,8 @@ def train(
         defined, replaces the default model (see ``components/common/user_module.py``).
       checkpoint_dir: stable folder for resumable checkpoints (local or gs://), one
         sub-folder per training fingerprint; empty: inside ``model_uri``.
+      checkpoint_seconds: the least time between two checkpoint writes, each at the end
+        of an epoch (``checkpoints.backup_callback``); 0: after every epoch.
       early_stopping_patience: stop after this many epochs without a lower loss on the
         validation slice and keep the best epoch's weights; 0: off. A resumed training
         counts patience from the resumed epoch.
@@ -300,6 +324,7 @@ def train(
 
     with distribution_strategy().scope():
         model = make_model(module, features, task_info, hyperparameters, sample_inputs)
+    untrained = _untrained_state(model)
 
     # Inside the model output (no checkpoint_dir) the folder itself is this training's;
     # a shared checkpoint_dir needs the fingerprint (one pass over the data) to tell
@@ -317,13 +342,15 @@ def train(
     if resumed_from:
         logger.info("Resuming from checkpoint after epoch %d of %d (%s)", resumed_from, epochs, location)
     else:
-        logger.info("No checkpoint to resume; saving one after every epoch to %s", location)
+        logger.info("No checkpoint to resume; saving one to %s at the end of an epoch at most every %g s",
+                    location, checkpoint_seconds)
     patience = int(early_stopping_patience) if validation_data is not None else 0
     if early_stopping_patience and not patience:
         logger.info("Early stopping off: no validation slice (%s)", plan.reason)
     judged_from = _decide("early_stopping_start", *defaults.judging_start(fit_rows, batch, int(epochs)),
                           decisions) if patience else 0
-    callbacks, early_stopping = _callbacks(location, patience, tensorboard_uri, int(epochs), judged_from)
+    callbacks, early_stopping = _callbacks(location, patience, tensorboard_uri, int(epochs), judged_from,
+                                           checkpoint_seconds)
     # verbose=0: the progress callback writes one line per epoch, Keras' own lines would repeat it.
     history = model.fit(
         train_data, validation_data=validation_data, epochs=int(epochs), verbose=0, callbacks=callbacks,
@@ -355,8 +382,7 @@ def train(
         seed_everything(seed, deterministic)
         all_rows = make_dataset(transformed_examples_uri, layout.TRAIN, spec, task_info, batch, shuffle=True,
                                 seed=seed or 0)
-        with distribution_strategy().scope():
-            model = make_model(module, features, task_info, hyperparameters, sample_inputs)
+        _restore_state(model, untrained)
         model.fit(all_rows, epochs=refit_epochs, verbose=0, class_weight=weights,
                   callbacks=[_epoch_progress(refit_epochs, "refit ")])
         logger.info("Refitted on all %d train rows for %d epochs", train_rows, refit_epochs)

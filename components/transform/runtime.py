@@ -122,13 +122,17 @@ def transform(
         with tft_beam.Context(temp_dir=temp_dir):
             train_io = _tfxio(layout.examples_pattern(examples_uri, layout.TRAIN), schema)
             eval_io = _tfxio(layout.examples_pattern(examples_uri, layout.EVAL), schema)
+            # The train split is read twice, once to analyze and once to transform: from one
+            # read the runner would hold every train row in memory until the analysis ends.
+            train_to_analyze = pipeline | "ReadTrainToAnalyze" >> train_io.BeamSource()
             train_data = pipeline | "ReadTrain" >> train_io.BeamSource()
             eval_data = pipeline | "ReadEval" >> eval_io.BeamSource()
-            (transformed_train, transformed_metadata), transform_fn = (
-                (train_data, train_io.TensorAdapterConfig())
-                | "AnalyzeAndTransform" >> tft_beam.AnalyzeAndTransformDataset(
-                    preprocessing_fn, output_record_batches=True
-                )
+            transform_fn = (train_to_analyze, train_io.TensorAdapterConfig()) | "Analyze" >> tft_beam.AnalyzeDataset(
+                preprocessing_fn
+            )
+            transformed_train, transformed_metadata = (
+                ((train_data, train_io.TensorAdapterConfig()), transform_fn)
+                | "TransformTrain" >> tft_beam.TransformDataset(output_record_batches=True)
             )
             transformed_eval, _ = (
                 ((eval_data, eval_io.TensorAdapterConfig()), transform_fn)
