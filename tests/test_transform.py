@@ -76,3 +76,36 @@ def test_regression_label_keeps_its_scale(regression_run):
     info = read_task_info(regression_run.transform_graph)
     assert info["task"] == "regression"
     assert 3500 < info["label_mean"] < 5000 and 500 < info["label_std"] < 1200
+
+
+def test_a_large_train_split_read_twice_transforms_to_the_same_records(penguin_run, tmp_path, monkeypatch, caplog):
+    """Above READ_ONCE_MAX_BYTES the train split is read once to analyze and once to
+    transform (flat memory); the transformed records equal those of the one-read path."""
+    import logging
+
+    import tensorflow as tf
+
+    from components.transform import runtime
+
+    def transformed(name):
+        with caplog.at_level(logging.INFO, logger="components.transform.runtime"):
+            runtime.transform(penguin_run.examples, penguin_run.schema, penguin_run.statistics,
+                              str(tmp_path / name / "graph"), str(tmp_path / name / "examples"), label="species")
+        records = {}
+        for split in layout.SPLITS:
+            files = sorted(tf.io.gfile.glob(layout.examples_pattern(str(tmp_path / name / "examples"), split)))
+            examples = (tf.train.Example.FromString(r.numpy()) for r in tf.data.TFRecordDataset(files, compression_type="GZIP"))
+            records[split] = sorted(
+                tuple((key, tuple(value.float_list.value) or tuple(value.int64_list.value))
+                      for key, value in sorted(example.features.feature.items()))
+                for example in examples
+            )
+        return records, read_task_info(str(tmp_path / name / "graph"))
+
+    once = transformed("once")
+    assert "read once, and held in memory until analyzed" in caplog.text
+    monkeypatch.setattr(runtime, "READ_ONCE_MAX_BYTES", 0)  # the penguins' few KB count as large
+    twice = transformed("twice")
+    assert "read twice, to analyze and to transform" in caplog.text
+    assert len(twice[0][layout.TRAIN]) == penguin_run.ingest_result["split_row_counts"][layout.TRAIN]
+    assert twice == once

@@ -17,6 +17,14 @@ from components.transform import preprocessing, roles as column_roles
 
 logger = logging.getLogger(__name__)
 
+# Above this size of train split files (gzipped tf.Examples) the split is read twice, once
+# to analyze and once to transform; at or below it, once (TFT's AnalyzeAndTransformDataset),
+# and the in-process runner holds the decoded split in memory until the analysis ends: about
+# 14 times the files' size (0.73 GiB for the 51 MB of 800,000 taxi rows), so at most ~0.9 GiB
+# here. The second read costs time: on 1,000,000 taxi rows transform took 205.6 CPU s reading
+# twice, TFT's one-read call 156.7 (benchmarks/README.md).
+READ_ONCE_MAX_BYTES = 64 << 20
+
 # Class names read as the positive class of a binary label, in this order of preference.
 POSITIVE_CLASS_NAMES = ("1", "true", "yes", "y", "positive", "pos")
 
@@ -42,6 +50,20 @@ def user_preprocessing_fn(module_file: str, type_specs) -> Optional[Callable]:
     except Exception as error:
         raise user_code_error(module, PREPROCESSING_FN, error) from error
     return module.preprocessing_fn
+
+
+def _reads_of_train_split(pattern: str) -> int:
+    """1 or 2: how often the train split is read (``READ_ONCE_MAX_BYTES``); logged."""
+    import tensorflow as tf
+
+    size = sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
+    reads = 2 if size > READ_ONCE_MAX_BYTES else 1
+    logger.info(
+        "Train split files: %.1f MB; read %s (%s %d MB)", size / 1e6,
+        "twice, to analyze and to transform: memory stays flat" if reads == 2 else "once, and held in memory until analyzed",
+        "above" if reads == 2 else "at most", READ_ONCE_MAX_BYTES >> 20,
+    )
+    return reads
 
 
 def _tfxio(pattern: str, schema):
@@ -122,18 +144,25 @@ def transform(
         with tft_beam.Context(temp_dir=temp_dir):
             train_io = _tfxio(layout.examples_pattern(examples_uri, layout.TRAIN), schema)
             eval_io = _tfxio(layout.examples_pattern(examples_uri, layout.EVAL), schema)
-            # The train split is read twice, once to analyze and once to transform: from one
-            # read the runner would hold every train row in memory until the analysis ends.
-            train_to_analyze = pipeline | "ReadTrainToAnalyze" >> train_io.BeamSource()
             train_data = pipeline | "ReadTrain" >> train_io.BeamSource()
             eval_data = pipeline | "ReadEval" >> eval_io.BeamSource()
-            transform_fn = (train_to_analyze, train_io.TensorAdapterConfig()) | "Analyze" >> tft_beam.AnalyzeDataset(
-                preprocessing_fn
-            )
-            transformed_train, transformed_metadata = (
-                ((train_data, train_io.TensorAdapterConfig()), transform_fn)
-                | "TransformTrain" >> tft_beam.TransformDataset(output_record_batches=True)
-            )
+            if _reads_of_train_split(layout.examples_pattern(examples_uri, layout.TRAIN)) == 2:
+                train_to_analyze = pipeline | "ReadTrainToAnalyze" >> train_io.BeamSource()
+                transform_fn = (
+                    (train_to_analyze, train_io.TensorAdapterConfig())
+                    | "Analyze" >> tft_beam.AnalyzeDataset(preprocessing_fn)
+                )
+                transformed_train, transformed_metadata = (
+                    ((train_data, train_io.TensorAdapterConfig()), transform_fn)
+                    | "TransformTrain" >> tft_beam.TransformDataset(output_record_batches=True)
+                )
+            else:
+                (transformed_train, transformed_metadata), transform_fn = (
+                    (train_data, train_io.TensorAdapterConfig())
+                    | "AnalyzeAndTransform" >> tft_beam.AnalyzeAndTransformDataset(
+                        preprocessing_fn, output_record_batches=True
+                    )
+                )
             transformed_eval, _ = (
                 ((eval_data, eval_io.TensorAdapterConfig()), transform_fn)
                 | "TransformEval" >> tft_beam.TransformDataset(output_record_batches=True)
