@@ -52,18 +52,19 @@ def user_preprocessing_fn(module_file: str, type_specs) -> Optional[Callable]:
     return module.preprocessing_fn
 
 
-def _reads_of_train_split(pattern: str) -> int:
-    """1 or 2: how often the train split is read (``READ_ONCE_MAX_BYTES``); logged."""
+def _read_train_split_twice(pattern: str) -> bool:
+    """Whether the train split's files pass ``READ_ONCE_MAX_BYTES``; logged either way."""
     import tensorflow as tf
 
     size = sum(tf.io.gfile.stat(path).length for path in tf.io.gfile.glob(pattern))
-    reads = 2 if size > READ_ONCE_MAX_BYTES else 1
-    logger.info(
-        "Train split files: %.1f MB; read %s (%s %d MB)", size / 1e6,
-        "twice, to analyze and to transform: memory stays flat" if reads == 2 else "once, and held in memory until analyzed",
-        "above" if reads == 2 else "at most", READ_ONCE_MAX_BYTES >> 20,
-    )
-    return reads
+    limit = f"{READ_ONCE_MAX_BYTES >> 20} MB"
+    if size > READ_ONCE_MAX_BYTES:
+        logger.info("Train split files: %.1f MB, above %s; read twice, to analyze and to transform: "
+                    "memory stays flat", size / 1e6, limit)
+        return True
+    logger.info("Train split files: %.1f MB, at most %s; read once, and held in memory until analyzed",
+                size / 1e6, limit)
+    return False
 
 
 def _tfxio(pattern: str, schema):
@@ -146,7 +147,7 @@ def transform(
             eval_io = _tfxio(layout.examples_pattern(examples_uri, layout.EVAL), schema)
             train_data = pipeline | "ReadTrain" >> train_io.BeamSource()
             eval_data = pipeline | "ReadEval" >> eval_io.BeamSource()
-            if _reads_of_train_split(layout.examples_pattern(examples_uri, layout.TRAIN)) == 2:
+            if _read_train_split_twice(layout.examples_pattern(examples_uri, layout.TRAIN)):
                 train_to_analyze = pipeline | "ReadTrainToAnalyze" >> train_io.BeamSource()
                 transform_fn = (
                     (train_to_analyze, train_io.TensorAdapterConfig())
